@@ -1,0 +1,130 @@
+# mpxdp: one entry point for build, test, demo, bench, install, deps.
+#
+#   make            build everything (installs missing packages first)
+#   make check      unit + BPF_PROG_TEST_RUN + netns integration tests
+#   make demo       testbed + transfers through the gateway, with a report
+#   make bench      mpxdp vs. plain kernel forwarding, side by side
+#   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages the project needs
+
+CLANG ?= clang
+CC ?= gcc
+BPFTOOL ?= bpftool
+PREFIX ?= /usr/local
+DESTDIR ?=
+B := build
+ARCH_INC := /usr/include/$(shell uname -m)-linux-gnu
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Iinclude -Ilib -I$(B) -D_GNU_SOURCE
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Iinclude -Ibpf -I$(ARCH_INC) \
+	-Wall -Wno-unused-function
+LIBS := -lbpf -lelf -lz -lssl -lcrypto
+
+CORE_H := $(wildcard include/mpxdp/*.h)
+LIB_SRC := $(wildcard lib/*.c)
+LIB_H := $(wildcard lib/*.h)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
+CLI_SRC := $(wildcard tools/mpxdp/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+PEER_SRC := $(wildcard tests/peer/*.c)
+PEER_BIN := $(PEER_SRC:tests/peer/%.c=$(B)/peer/%)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(B)/tests/unit_tests
+BPFT_SRC := $(wildcard tests/bpf/*.c)
+BPFT_BIN := $(B)/tests/bpf_tests
+
+BINS := $(B)/mpxdpd $(B)/mpxdp $(PEER_BIN)
+BPF_OBJ := $(B)/mpxdp.bpf.o $(B)/xdp_pass.bpf.o
+
+DEPS_STAMP := $(B)/.deps
+
+.PHONY: all deps check unit bpftest netns demo bench fuzz fuzz-check install clean
+all: $(DEPS_STAMP) $(BPF_OBJ) $(BINS)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	@mkdir -p $(B)
+	tools/deps.sh
+	@touch $@
+
+# --- BPF -----------------------------------------------------------------
+$(B)/%.bpf.o: bpf/%.bpf.c $(CORE_H) bpf/maps.bpf.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/mpxdp.skel.h: $(B)/mpxdp.bpf.o
+	$(BPFTOOL) gen skeleton $< name mpxdp_bpf > $@
+
+# --- userspace -----------------------------------------------------------
+$(B)/lib/%.o: lib/%.c $(LIB_H) $(CORE_H) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h) $(LIB_H) $(CORE_H) $(B)/mpxdp.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/mpxdpd: $(DAEMON_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tools/mpxdp/%.o: tools/mpxdp/%.c $(wildcard tools/mpxdp/*.h) $(LIB_H) $(CORE_H) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/mpxdp: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/peer/%: tests/peer/%.c $(CORE_H) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
+
+# --- tests ---------------------------------------------------------------
+$(B)/tests/vectors.inc: tests/data/vectors.json tests/data/genvec.py
+	@mkdir -p $(@D)
+	python3 tests/data/genvec.py tests/data $@
+
+$(UNIT_BIN): $(UNIT_SRC) $(wildcard tests/unit/*.h) $(CORE_H) $(B)/tests/vectors.inc
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -I$(B)/tests -o $@ $(UNIT_SRC) -lcriterion -lssl -lcrypto
+
+$(BPFT_BIN): $(BPFT_SRC) $(wildcard tests/bpf/*.h) $(CORE_H) $(B)/mpxdp.skel.h $(B)/tests/vectors.inc
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/bpf -I$(B)/tests -o $@ $(BPFT_SRC) -lcriterion $(LIBS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN) --jobs 1
+
+bpftest: $(BPFT_BIN) $(B)/mpxdp.bpf.o
+	$(BPFT_BIN) --jobs 1
+
+netns: all
+	tests/netns/run.sh
+
+fuzz-check:
+	$(MAKE) -C tests/fuzz check
+
+check: all unit bpftest fuzz-check netns
+
+demo: all
+	tools/demo.sh
+
+bench: all
+	tools/bench.sh
+
+fuzz:
+	$(MAKE) -C tests/fuzz run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mpxdp \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(B)/mpxdpd $(B)/mpxdp $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(B)/mpxdp.bpf.o $(DESTDIR)$(PREFIX)/lib/mpxdp/
+	install -m 0644 docs/mpxdp.8 docs/mpxdpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mpxdpd: the slow path. See docs/design.md "Daemon". */
+#ifndef MPXDP_DAEMON_H
+#define MPXDP_DAEMON_H
+
+#include <stdint.h>
+#include "pins.h"
+#include "mpxdp/stats.h"
+
+struct mpxdp_bpf;
+struct ring_buffer;
+
+struct daemon_opts {
+	const char *pin_dir;
+	uint32_t max_conns;
+	uint32_t halfopen_max;
+	uint32_t gc_interval_ms;
+	uint32_t close_linger_ms;
+	uint64_t idle_timeout_ms;
+	uint32_t halfopen_timeout_ms;
+	uint32_t hb_interval_ms;
+	int csum;  /* require DSS checksums */
+	int probe; /* leave MP_CAPABLE in SYNs, step aside for MPTCP servers */
+};
+
+struct daemon {
+	struct daemon_opts o;
+	struct mpxdp_bpf *skel;
+	struct mpx_maps maps;
+	int prog_fd;
+	struct ring_buffer *rb;
+	int ncpus;
+	uint32_t next_id;
+	uint8_t secret[16];
+	uint64_t last_gc_ns;
+	uint64_t last_hb_ns;
+};
+
+uint64_t now_ns(void); /* CLOCK_MONOTONIC, the clock bpf_ktime_get_ns() reads */
+
+/* loader.c */
+int loader_load(struct daemon *d);
+void loader_heartbeat(struct daemon *d, uint64_t now);
+void loader_close(struct daemon *d);
+
+/* handshake.c: a segment the fast path handed over */
+int handshake_punt(void *ctx, void *data, size_t len);
+
+/* replay.c: run a frame through the XDP program as if it had arrived on
+ * ifindex, with its verdict carried out (BPF_F_TEST_XDP_LIVE_FRAMES) */
+int replay_frame(struct daemon *d, const void *frame, uint32_t len, uint32_t ifindex);
+
+/* gc.c */
+void gc_run(struct daemon *d, uint64_t now);
+
+/* counters the daemon owns in the shared per-CPU stats map */
+void counter_add(struct daemon *d, enum mpx_stat id, uint64_t n);
+
+#endif

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MP_CAPABLE completion (docs/design.md "Handshake").
+ *
+ * The fast path hands over a client's third ACK (or its first data, which
+ * repeats both keys). The gateway kept no state for the connection beyond
+ * an optional LRU half-open entry: its key Kg is SipHash(secret, 4-tuple,
+ * SYN-ACK seq, SYN-ACK ack), so the echoed key proves the handshake. Only
+ * then is the connection installed; the segment is then re-run through the
+ * fast path, which now translates it.
+ */
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "daemon.h"
+#include "keys.h"
+#include "log.h"
+#include "names.h"
+#include "mpxdp/translate.h"
+
+/* The handshake's numbers: from the half-open entry when the SYN-ACK went
+ * through it, else as a pure third ACK repeats them. */
+static void handshake_numbers(const struct mpx_halfopen *ho, int have_ho,
+			      const struct mpx_pkt *p, uint32_t *synack_seq,
+			      uint32_t *synack_ack, uint8_t *c_flags)
+{
+	if (have_ho && ho->state == MPX_HO_SYNACK) {
+		*synack_seq = ho->synack_seq;
+		*synack_ack = ho->synack_ack;
+		*c_flags = ho->c_flags;
+	} else {
+		*synack_seq = p->ack - 1;
+		*synack_ack = p->seq;
+		*c_flags = p->opts.mp.mpc.flags;
+	}
+}
+
+/* Plain TCP for this 4-tuple from now on (the fast path strips and passes). */
+static void fall_back(struct daemon *d, const struct mpx_flow_key *k,
+		      struct mpx_halfopen *ho, enum mpx_stat why)
+{
+	ho->state = MPX_HO_FALLBACK;
+	bpf_map_update_elem(d->maps.halfopen, k, ho, BPF_ANY);
+	counter_add(d, why, 1);
+}
+
+static uint32_t alloc_id(struct daemon *d)
+{
+	struct mpx_conn c;
+
+	for (;;) {
+		uint32_t id = d->next_id++;
+
+		if (id && bpf_map_lookup_elem(d->maps.conns, &id, &c))
+			return id;
+	}
+}
+
+/* Install the connection: conn, token, then the flow that makes it live. */
+static int install(struct daemon *d, const struct mpx_flow_key *k,
+		   const struct mpx_pkt *p, uint32_t synack_seq,
+		   uint32_t synack_ack, uint8_t c_flags, uint64_t key_g)
+{
+	const struct mpx_mpc *m = &p->opts.mp.mpc;
+	struct mpx_conn c = {};
+	struct mpx_flow f = {};
+	char ep[64];
+	int token_ok;
+
+	c.key_c = m->key_a;
+	c.key_g = key_g;
+	mpx_key_token_idsn(c.key_c, &c.token_c, &c.idsn_c);
+	mpx_key_token_idsn(c.key_g, &c.token_g, &c.idsn_g);
+	c.c_seq0 = synack_ack;
+	c.s_seq0 = synack_seq + 1;
+	if ((c_flags | m->flags) & MPX_MPC_FLAG_A || d->o.csum)
+		c.flags |= MPX_CF_CSUM;
+	c.c2s_ref = c.idsn_c + 1;
+	c.s2c_ref = c.idsn_g + 1;
+	c.created_ns = c.last_ns = now_ns();
+	c.key0 = *k;
+
+	f.conn_id = alloc_id(d);
+	if (bpf_map_update_elem(d->maps.conns, &f.conn_id, &c, BPF_NOEXIST))
+		return -1;
+	token_ok = !bpf_map_update_elem(d->maps.tokens, &c.token_g, &f.conn_id, BPF_NOEXIST);
+	if (!token_ok)
+		counter_add(d, MPX_ST_TOKEN_COLLISION, 1);
+	if (bpf_map_update_elem(d->maps.flows, k, &f, BPF_NOEXIST)) {
+		if (token_ok)
+			bpf_map_delete_elem(d->maps.tokens, &c.token_g);
+		bpf_map_delete_elem(d->maps.conns, &f.conn_id);
+		return -1;
+	}
+	mpx_fmt_endpoint(ep, sizeof(ep), k->c_addr, k->v6, k->c_port);
+	mpx_info("conn_established", "conn=%u client=%s token=%08x csum=%d joinable=%d",
+		 f.conn_id, ep, c.token_g, !!(c.flags & MPX_CF_CSUM), token_ok);
+	return 0;
+}
+
+int handshake_punt(void *ctx, void *data, size_t len)
+{
+	struct daemon *d = ctx;
+	const struct mpx_punt *r = data;
+	struct mpx_halfopen ho = {};
+	struct mpx_flow_key k;
+	struct mpx_flow f;
+	struct mpx_pkt p;
+	uint32_t synack_seq, synack_ack;
+	uint8_t c_flags;
+	uint64_t key_g;
+	int have_ho;
+
+	if (len < sizeof(*r) || r->len > MPX_PUNT_DATA ||
+	    mpx_pkt_load(&p, r->data, r->len) != MPX_PKT_OK)
+		return 0; /* the fast path only hands over well-formed ones */
+
+	mpx_flow_key_of(&k, &p, 1);
+	if (bpf_map_lookup_elem(d->maps.flows, &k, &f) == 0)
+		goto replay; /* installed by the third ACK ahead of it */
+	have_ho = bpf_map_lookup_elem(d->maps.halfopen, &k, &ho) == 0;
+	if (have_ho && ho.state == MPX_HO_FALLBACK)
+		goto replay; /* the fast path passes it as plain TCP */
+	if (!MPX_MP_HAS(&p.opts, MPX_MP_CAPABLE) || p.opts.mp.mpc.len < MPX_MPC_LEN_ACK) {
+		/* a segment behind a third ACK that never arrived: nothing to
+		 * verify it with; the client retransmits it with MP_CAPABLE */
+		counter_add(d, MPX_ST_PUNT_ORPHAN, 1);
+		return 0;
+	}
+
+	handshake_numbers(&ho, have_ho, &p, &synack_seq, &synack_ack, &c_flags);
+	key_g = mpx_derive_key(d->secret, &k, synack_seq, synack_ack);
+	if (p.opts.mp.mpc.key_b != key_g || p.opts.mp.mpc.version != MPX_MPTCP_VERSION) {
+		char ep[64];
+
+		mpx_fmt_endpoint(ep, sizeof(ep), k.c_addr, k.v6, k.c_port);
+		mpx_warn("mpc_bad_key", "client=%s halfopen=%d action=plain_tcp", ep, have_ho);
+		fall_back(d, &k, &ho, MPX_ST_FB_BAD_KEY);
+		goto replay;
+	}
+	if (install(d, &k, &p, synack_seq, synack_ack, c_flags, key_g)) {
+		mpx_warn("conn_table_full", "err=\"%s\" action=plain_tcp", strerror(errno));
+		fall_back(d, &k, &ho, MPX_ST_FB_TABLE_FULL);
+		goto replay;
+	}
+	bpf_map_delete_elem(d->maps.halfopen, &k);
+	counter_add(d, MPX_ST_MPC_ESTAB, 1);
+replay:
+	replay_frame(d, r->data, r->len, r->ifindex);
+	return 0;
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load the fast path, or adopt the one already pinned.
+ *
+ * Maps are pinned by name under the pin directory (LIBBPF_PIN_BY_NAME with
+ * pin_root_path), so loading again reuses them: connections, tokens and the
+ * key-derivation secret survive a daemon restart, and the XDP program that
+ * is attached keeps forwarding meanwhile. The freshly loaded program
+ * replaces the pinned one and, atomically (XDP_FLAGS_REPLACE), the one on
+ * every attached interface: that is how an upgrade under live traffic
+ * works. A map layout that changed cannot be reused; the load is then
+ * refused with a message saying what to do.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "daemon.h"
+#include "keys.h"
+#include "log.h"
+#include "mpxdp/state.h"
+#include "mpxdp.skel.h"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* libbpf's messages: kept for the error report, shown at debug level */
+#define TAIL_LINES 12
+static char tail[TAIL_LINES][256];
+static int tail_n;
+
+static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	char line[256];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = 0;
+	if (!n)
+		return 0;
+	snprintf(tail[tail_n++ % TAIL_LINES], sizeof(tail[0]), "%s", line);
+	if (lvl != LIBBPF_DEBUG || mpx_log_enabled(MPX_LOG_DEBUG))
+		mpx_debug("libbpf", "msg=\"%s\"", line);
+	return 0;
+}
+
+/* The verifier's reason: the last lines before libbpf's summary. */
+static void report_load_failure(int err)
+{
+	int first = tail_n > TAIL_LINES ? tail_n - TAIL_LINES : 0;
+
+	mpx_err("load_failed", "err=\"%s\"", strerror(-err));
+	for (int i = first; i < tail_n; i++)
+		fprintf(stderr, "  %s\n", tail[i % TAIL_LINES]);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* A pinned map keeps the size it was created with. */
+static void size_map(struct daemon *d, struct bpf_map *m, uint32_t want)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", d->o.pin_dir, bpf_map__name(m));
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+		if (info.max_entries != want)
+			mpx_warn("map_size_kept", "map=%s pinned=%u requested=%u",
+				 bpf_map__name(m), info.max_entries, want);
+		want = info.max_entries;
+	}
+	if (fd >= 0)
+		close(fd);
+	bpf_map__set_max_entries(m, want);
+}
+
+static int prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : (int)info.id;
+}
+
+/* Swap the old program for the new one wherever it is attached. */
+static void upgrade_links(struct daemon *d, int old_fd)
+{
+	uint32_t key, *prev = NULL;
+	int old_id = prog_id(old_fd);
+	struct mpx_iface ifc;
+
+	while (bpf_map_get_next_key(d->maps.ifaces, prev, &key) == 0) {
+		uint32_t id = 0;
+		int mode;
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = old_fd);
+
+		prev = &key;
+		if (bpf_map_lookup_elem(d->maps.ifaces, &key, &ifc))
+			continue;
+		mode = ifc.flags & (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE);
+		if (bpf_xdp_query_id(key, mode, &id) || (int)id != old_id)
+			continue;
+		if (bpf_xdp_attach(key, d->prog_fd, mode | XDP_FLAGS_REPLACE, &ao))
+			mpx_warn("upgrade_failed", "ifindex=%u err=\"%s\"", key, strerror(errno));
+		else
+			mpx_info("upgraded", "ifindex=%u old_prog=%d new_prog=%d", key,
+				 old_id, prog_id(d->prog_fd));
+	}
+}
+
+static int init_config(struct daemon *d)
+{
+	struct mpx_config cfg;
+	uint32_t zero = 0;
+	static const uint8_t nul[16];
+
+	if (bpf_map_lookup_elem(d->maps.config, &zero, &cfg))
+		return -1;
+	if (cfg.abi && cfg.abi != MPX_ABI_VERSION) {
+		mpx_err("abi_mismatch",
+			"pinned=%u ours=%u hint=\"detach all links (mpxdp link detach all) and restart\"",
+			cfg.abi, MPX_ABI_VERSION);
+		return -1;
+	}
+	if (!memcmp(cfg.secret, nul, sizeof(nul))) {
+		if (mpx_random(cfg.secret, sizeof(cfg.secret)))
+			return -1;
+		mpx_info("secret_created", NULL);
+	} else {
+		mpx_info("secret_adopted", NULL);
+	}
+	memcpy(d->secret, cfg.secret, sizeof(d->secret));
+	cfg.abi = MPX_ABI_VERSION;
+	cfg.flags = (d->o.csum ? MPX_CFG_CSUM : 0) | (d->o.probe ? MPX_CFG_PROBE : 0);
+	cfg.hb_timeout_ms = 3 * d->o.hb_interval_ms;
+	cfg.daemon_hb_ns = now_ns();
+	return bpf_map_update_elem(d->maps.config, &zero, &cfg, BPF_ANY);
+}
+
+/* Start after the highest connection id in use. */
+static void init_ids(struct daemon *d)
+{
+	uint32_t key, *prev = NULL, max = 0, n = 0;
+
+	while (bpf_map_get_next_key(d->maps.conns, prev, &key) == 0) {
+		if (key > max)
+			max = key;
+		n++;
+		prev = &key;
+	}
+	d->next_id = max + 1;
+	mpx_info("state_adopted", "connections=%u", n);
+}
+
+int loader_load(struct daemon *d)
+{
+	char path[512];
+	int err, old_fd;
+
+	libbpf_set_print(libbpf_print);
+	if (mkdir_p(d->o.pin_dir) || !mpx_is_bpffs(d->o.pin_dir)) {
+		mpx_err("no_bpffs", "dir=%s hint=\"mount -t bpf bpf /sys/fs/bpf\"", d->o.pin_dir);
+		return -1;
+	}
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = d->o.pin_dir);
+	d->skel = mpxdp_bpf__open_opts(&oo);
+	if (!d->skel) {
+		report_load_failure(-errno);
+		return -1;
+	}
+	size_map(d, d->skel->maps.conns, d->o.max_conns);
+	size_map(d, d->skel->maps.flows, d->o.max_conns);
+	size_map(d, d->skel->maps.tokens, d->o.max_conns);
+	size_map(d, d->skel->maps.halfopen, d->o.halfopen_max);
+	err = mpxdp_bpf__load(d->skel);
+	if (err) {
+		report_load_failure(err);
+		if (strstr(tail[(tail_n - 1) % TAIL_LINES], "pinned"))
+			mpx_err("pinned_state_incompatible",
+				"dir=%s hint=\"state from another mpxdp version: detach all links and remove the directory, or run that version\"",
+				d->o.pin_dir);
+		return -1;
+	}
+	d->prog_fd = bpf_program__fd(d->skel->progs.mpxdp_xdp);
+	d->maps = (struct mpx_maps){
+		.ifaces = bpf_map__fd(d->skel->maps.ifaces),
+		.tx_ports = bpf_map__fd(d->skel->maps.tx_ports),
+		.halfopen = bpf_map__fd(d->skel->maps.halfopen),
+		.flows = bpf_map__fd(d->skel->maps.flows),
+		.conns = bpf_map__fd(d->skel->maps.conns),
+		.tokens = bpf_map__fd(d->skel->maps.tokens),
+		.config = bpf_map__fd(d->skel->maps.config),
+		.stats = bpf_map__fd(d->skel->maps.stats),
+		.punts = bpf_map__fd(d->skel->maps.punts),
+	};
+	d->ncpus = libbpf_num_possible_cpus();
+
+	snprintf(path, sizeof(path), "%s/%s", d->o.pin_dir, MPX_PROG_PIN);
+	old_fd = bpf_obj_get(path);
+	if (old_fd >= 0)
+		unlink(path);
+	if (bpf_program__pin(d->skel->progs.mpxdp_xdp, path)) {
+		mpx_err("pin_failed", "path=%s err=\"%s\"", path, strerror(errno));
+		return -1;
+	}
+	if (old_fd >= 0) {
+		upgrade_links(d, old_fd);
+		close(old_fd);
+	}
+	if (init_config(d))
+		return -1;
+	init_ids(d);
+	mpx_info("loaded", "pin_dir=%s prog_id=%d max_conns=%u halfopen_max=%u",
+		 d->o.pin_dir, prog_id(d->prog_fd),
+		 bpf_map__max_entries(d->skel->maps.conns),
+		 bpf_map__max_entries(d->skel->maps.halfopen));
+	return 0;
+}
+
+/* Tell the fast path the daemon is alive; 0 says it is gone. */
+void loader_heartbeat(struct daemon *d, uint64_t now)
+{
+	struct mpx_config cfg;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(d->maps.config, &zero, &cfg))
+		return;
+	cfg.daemon_hb_ns = now;
+	bpf_map_update_elem(d->maps.config, &zero, &cfg, BPF_ANY);
+	d->last_hb_ns = now;
+}
+
+void loader_close(struct daemon *d)
+{
+	mpxdp_bpf__destroy(d->skel); /* pins stay: the fast path runs on */
+	d->skel = NULL;
+}

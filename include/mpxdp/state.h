@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The shared state: key and value layouts of the BPF maps, read and written
+ * by the XDP program, the daemon and the CLI. docs/design.md "Maps" gives
+ * each map's size and eviction rule.
+ */
+#ifndef MPXDP_STATE_H
+#define MPXDP_STATE_H
+
+#include "types.h"
+#include "siphash.h"
+
+/* Bumped whenever a layout below changes: a daemon refuses to adopt pinned
+ * maps of another version (docs/operations.md "Upgrades"). */
+#define MPX_ABI_VERSION 1
+
+#define MPX_ROLE_CLIENT 1 /* faces MPTCP clients */
+#define MPX_ROLE_SERVER 2 /* faces plain-TCP servers */
+
+struct mpx_iface {
+	__u32 role;
+	__u32 flags;
+};
+
+/* A TCP 4-tuple, always written from the client's point of view. */
+struct mpx_flow_key {
+	__u8 c_addr[16];
+	__u8 s_addr[16];
+	__u16 c_port;
+	__u16 s_port;
+	__u8 v6;
+	__u8 pad[3];
+};
+
+struct mpx_flow {
+	__u32 conn_id;
+	__u32 sf_id;
+};
+
+/* half-open handshake, LRU: created by a client SYN, updated by the SYN-ACK */
+#define MPX_HO_SYN 1
+#define MPX_HO_SYNACK 2
+#define MPX_HO_FALLBACK 3  /* pass as plain TCP */
+#define MPX_HO_STEPASIDE 4 /* the server speaks MPTCP itself */
+
+struct mpx_halfopen {
+	__u64 ts_ns;
+	__u32 isn_c;
+	__u32 synack_seq;
+	__u32 synack_ack;
+	__u16 syn_len; /* TFO payload in the SYN */
+	__u8 c_flags;  /* client's MP_CAPABLE flags */
+	__u8 state;
+};
+
+/* conn->flags (set at install, immutable) */
+#define MPX_CF_CSUM 0x01 /* DSS checksums in use */
+
+/* conn->state bits (only ever set) */
+#define MPX_CS_C_DATAFIN 0x01	/* client DATA_FIN forwarded as FIN */
+#define MPX_CS_C_SUBFIN 0x02	/* client closed its subflow */
+#define MPX_CS_C_FIN_ACKED 0x04 /* server acknowledged the client's FIN */
+#define MPX_CS_S_FIN 0x08	/* server FIN sent on as DATA_FIN */
+#define MPX_CS_S_FIN_ACKED 0x10 /* client acknowledged it */
+#define MPX_CS_RST 0x20		/* reset by either side */
+#define MPX_CS_DEAD 0x40	/* 4-tuple reused by a new SYN */
+
+#define MPX_CS_CLOSED(s)                                                       \
+	(((s) & (MPX_CS_RST | MPX_CS_DEAD)) ||                                 \
+	 ((s) & (MPX_CS_C_FIN_ACKED | MPX_CS_S_FIN_ACKED)) ==                  \
+		 (MPX_CS_C_FIN_ACKED | MPX_CS_S_FIN_ACKED))
+
+/*
+ * A connection. Immutable fields are written by the daemon before the flow
+ * entry that makes the connection visible. The DSN references are the
+ * highest 64-bit data sequence numbers seen each way; they only serve to
+ * widen 32-bit numbers, so a racing, slightly stale store is harmless (it
+ * stays within 2^31 of the truth) and no lock is taken on the hot path.
+ * State bits are only ever OR-ed in atomically.
+ */
+struct mpx_conn {
+	__u64 key_c;  /* client's key */
+	__u64 key_g;  /* gateway's key */
+	__u64 idsn_c; /* client's IDSN: its first data byte is idsn_c + 1 */
+	__u64 idsn_g;
+	__u32 c_seq0; /* server-side seq of client DSN idsn_c + 1 */
+	__u32 s_seq0; /* server-side seq of server DSN idsn_g + 1 */
+	__u32 token_c;
+	__u32 token_g;
+	__u32 flags;
+	__u32 state;
+	__u32 c_fin_seq; /* server-side seq of the client's FIN */
+	__u32 s_fin_seq; /* server-side seq of the server's FIN */
+	__u64 c2s_ref;	 /* DSN references, see above */
+	__u64 s2c_ref;
+	__u64 created_ns;
+	__u64 last_ns;
+	__u64 c2s_bytes;
+	__u64 s2c_bytes;
+	__u64 c2s_pkts;
+	__u64 s2c_pkts;
+	struct mpx_flow_key key0; /* the initial subflow = server-side 4-tuple */
+};
+
+/* global configuration: one entry */
+#define MPX_CFG_CSUM 0x01  /* require DSS checksums from every client */
+#define MPX_CFG_PROBE 0x02 /* leave MP_CAPABLE in SYNs; step aside if the server answers it */
+
+struct mpx_config {
+	__u8 secret[16]; /* SipHash key for Kg */
+	__u64 daemon_hb_ns;
+	__u32 hb_timeout_ms;
+	__u32 flags;
+	__u32 abi;
+	__u32 pad;
+};
+
+/* A segment handed to the daemon. */
+#define MPX_PUNT_DATA 1600
+#define MPX_PUNT_MPC_ACK 1
+
+struct mpx_punt {
+	__u32 ifindex;
+	__u16 len;
+	__u8 reason;
+	__u8 pad;
+	__u8 data[MPX_PUNT_DATA];
+};
+
+/* Kg = SipHash-2-4(secret, 4-tuple, SYN-ACK seq, SYN-ACK ack): the pure
+ * third ACK repeats (ack - 1, seq), so the key verifies without state. */
+MPX_INLINE __u64 mpx_derive_key(const __u8 *secret, const struct mpx_flow_key *k,
+				__u32 synack_seq, __u32 synack_ack)
+{
+	__u8 msg[sizeof(*k) + 8];
+	const __u8 *kb = (const __u8 *)k;
+
+	for (__u32 i = 0; i < sizeof(*k); i++)
+		msg[i] = kb[i];
+	mpx_put32(msg + sizeof(*k), synack_seq);
+	mpx_put32(msg + sizeof(*k) + 4, synack_ack);
+	return mpx_siphash24(secret, msg, sizeof(msg));
+}
+
+/* The 64-bit number nearest ref whose low 32 bits are low. */
+MPX_INLINE __u64 mpx_widen(__u64 ref, __u32 low)
+{
+	return ref + (__s64)(__s32)(low - (__u32)ref);
+}
+
+#endif

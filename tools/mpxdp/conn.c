@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mpxdp conn show: the connection table. Tokens are shown (they are public
+ * on the wire); keys never are. */
+#include <stdio.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "cli.h"
+#include "names.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void show_one(struct cli *c, uint32_t id, const struct mpx_conn *k, uint64_t now)
+{
+	char cl[64], sv[64], tok[16];
+	uint64_t age = now > k->created_ns ? (now - k->created_ns) / 1000000 : 0;
+	uint64_t idle = now > k->last_ns ? (now - k->last_ns) / 1000000 : 0;
+
+	mpx_fmt_endpoint(cl, sizeof(cl), k->key0.c_addr, k->key0.v6, k->key0.c_port);
+	mpx_fmt_endpoint(sv, sizeof(sv), k->key0.s_addr, k->key0.v6, k->key0.s_port);
+	snprintf(tok, sizeof(tok), "%08x", k->token_g);
+	if (!c->json) {
+		printf("conn %u %s -> %s token %s state %s csum %s\n"
+		       "    c2s %llu bytes %llu pkts  s2c %llu bytes %llu pkts  age %llums idle %llums\n",
+		       id, cl, sv, tok, mpx_conn_state_name(k->state),
+		       k->flags & MPX_CF_CSUM ? "on" : "off",
+		       (unsigned long long)k->c2s_bytes, (unsigned long long)k->c2s_pkts,
+		       (unsigned long long)k->s2c_bytes, (unsigned long long)k->s2c_pkts,
+		       (unsigned long long)age, (unsigned long long)idle);
+		return;
+	}
+	mpx_json_obj_begin(&c->j);
+	mpx_json_ku64(&c->j, "id", id);
+	mpx_json_kstr(&c->j, "client", cl);
+	mpx_json_kstr(&c->j, "server", sv);
+	mpx_json_kstr(&c->j, "token", tok);
+	mpx_json_kstr(&c->j, "state", mpx_conn_state_name(k->state));
+	mpx_json_kbool(&c->j, "checksum", k->flags & MPX_CF_CSUM);
+	mpx_json_ku64(&c->j, "c2s_bytes", k->c2s_bytes);
+	mpx_json_ku64(&c->j, "c2s_pkts", k->c2s_pkts);
+	mpx_json_ku64(&c->j, "s2c_bytes", k->s2c_bytes);
+	mpx_json_ku64(&c->j, "s2c_pkts", k->s2c_pkts);
+	mpx_json_ku64(&c->j, "age_ms", age);
+	mpx_json_ku64(&c->j, "idle_ms", idle);
+	mpx_json_obj_end(&c->j);
+}
+
+int cmd_conn(struct cli *c, int argc, char **argv)
+{
+	struct mpx_maps m;
+	struct mpx_conn k;
+	uint32_t key, *prev = NULL;
+	uint64_t now = mono_ns();
+
+	if (argc > 0 && !cli_matches(argv[0], "show") && !cli_matches(argv[0], "list"))
+		return cli_fail("unknown conn command \"%s\" (try: show)", argv[0]);
+	if (cli_maps(c, &m))
+		return 1;
+	if (c->json)
+		mpx_json_arr_begin(&c->j);
+	while (bpf_map_get_next_key(m.conns, prev, &key) == 0) {
+		prev = &key;
+		if (bpf_map_lookup_elem(m.conns, &key, &k) == 0)
+			show_one(c, key, &k, now);
+	}
+	if (c->json)
+		mpx_json_arr_end(&c->j);
+	mpx_maps_close(&m);
+	return 0;
+}
