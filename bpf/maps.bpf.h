@@ -21,13 +21,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifaces SEC(".maps");
 
-/* redirect targets: the same interfaces */
+/* redirect targets: the same interfaces. Pinned by the daemon itself: the
+ * kernel marks devmaps read-only for programs, which libbpf 1.1's check
+ * for reusing a pinned map takes for a mismatch. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__type(key, __u32);
 	__type(value, __u32);
 	__uint(max_entries, 256);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tx_ports SEC(".maps");
 
 /* SYNs that were offered MPTCP; LRU, so a SYN flood only recycles it */

@@ -209,8 +209,9 @@ static __always_inline int route(struct xdp_md *ctx, struct scratch *s,
 	return bpf_map_lookup_elem(&ifaces, &fib->ifindex) != NULL;
 }
 
-/* emit: swap the old headers for s->hdr and send. */
-static __always_inline int emit(struct xdp_md *ctx, struct scratch *s)
+/* emit: swap the old headers for s->hdr and send: routed, or back out of
+ * the interface it came in on (reply). */
+static __always_inline int emit(struct xdp_md *ctx, struct scratch *s, int reply)
 {
 	struct mpx_pkt *p = &s->pkt;
 	struct bpf_fib_lookup fib;
@@ -219,7 +220,7 @@ static __always_inline int emit(struct xdp_md *ctx, struct scratch *s)
 	int redirect, delta;
 	__u32 len;
 
-	redirect = route(ctx, s, &fib);
+	redirect = reply ? 0 : route(ctx, s, &fib);
 	mpx_emit(&s->hdr, p, &s->tx, mpx_pkt_payload_sum(p), redirect);
 	len = s->hdr.len;
 	if (len > MPX_HDR_MAX || len < MPX_IP4_HLEN + MPX_TCP_HLEN)
@@ -243,6 +244,12 @@ static __always_inline int emit(struct xdp_md *ctx, struct scratch *s)
 	if (bpf_xdp_store_bytes(ctx, MPX_ETH_HLEN, s->hdr.b, len))
 		return XDP_DROP;
 
+	if (reply) {
+		__builtin_memcpy(eth->h_dest, s->eth + ETH_ALEN, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, s->eth, ETH_ALEN);
+		count(MPX_ST_REPLY_TX, 1);
+		return XDP_TX;
+	}
 	if (!redirect) {
 		count(MPX_ST_FIB_PASS, 1);
 		return XDP_PASS;
@@ -298,7 +305,9 @@ int mpxdp_xdp(struct xdp_md *ctx)
 			count(MPX_ST_XLAT_S2C, 1);
 			count(MPX_ST_BYTES_S2C, s->pkt.plen);
 		}
-		return emit(ctx, s);
+		return emit(ctx, s, 0);
+	case MPX_ACT_TX:
+		return emit(ctx, s, 1);
 	case MPX_ACT_DROP:
 		return XDP_DROP;
 	case MPX_ACT_PUNT:

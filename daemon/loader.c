@@ -39,6 +39,7 @@ uint64_t now_ns(void)
 #define TAIL_LINES 12
 static char tail[TAIL_LINES][256];
 static int tail_n;
+static char unreusable[256]; /* a pinned map libbpf refused to reuse */
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
@@ -52,6 +53,8 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	if (!n)
 		return 0;
 	snprintf(tail[tail_n++ % TAIL_LINES], sizeof(tail[0]), "%s", line);
+	if (strstr(line, "couldn't reuse pinned map"))
+		snprintf(unreusable, sizeof(unreusable), "%s", line);
 	if (lvl != LIBBPF_DEBUG || mpx_log_enabled(MPX_LOG_DEBUG))
 		mpx_debug("libbpf", "msg=\"%s\"", line);
 	return 0;
@@ -185,7 +188,7 @@ static void init_ids(struct daemon *d)
 int loader_load(struct daemon *d)
 {
 	char path[512];
-	int err, old_fd;
+	int err, old_fd, tx_fd;
 
 	libbpf_set_print(libbpf_print);
 	if (mkdir_p(d->o.pin_dir) || !mpx_is_bpffs(d->o.pin_dir)) {
@@ -202,15 +205,29 @@ int loader_load(struct daemon *d)
 	size_map(d, d->skel->maps.flows, d->o.max_conns);
 	size_map(d, d->skel->maps.tokens, d->o.max_conns);
 	size_map(d, d->skel->maps.halfopen, d->o.halfopen_max);
-	err = mpxdp_bpf__load(d->skel);
-	if (err) {
-		report_load_failure(err);
-		if (strstr(tail[(tail_n - 1) % TAIL_LINES], "pinned"))
-			mpx_err("pinned_state_incompatible",
-				"dir=%s hint=\"state from another mpxdp version: detach all links and remove the directory, or run that version\"",
-				d->o.pin_dir);
+	snprintf(path, sizeof(path), "%s/tx_ports", d->o.pin_dir);
+	tx_fd = bpf_obj_get(path);
+	if (tx_fd >= 0 && bpf_map__reuse_fd(d->skel->maps.tx_ports, tx_fd)) {
+		mpx_err("pinned_state_incompatible", "map=%s", path);
 		return -1;
 	}
+	err = mpxdp_bpf__load(d->skel);
+	if (err && *unreusable) {
+		mpx_err("pinned_state_incompatible",
+			"dir=%s detail=\"%s\" hint=\"the pinned maps come from another mpxdp build: run that build, or detach all links and remove the directory\"",
+			d->o.pin_dir, unreusable);
+		return -1;
+	}
+	if (err) {
+		report_load_failure(err);
+		return -1;
+	}
+	if (tx_fd < 0 && bpf_map__pin(d->skel->maps.tx_ports, path)) {
+		mpx_err("pin_failed", "path=%s err=\"%s\"", path, strerror(errno));
+		return -1;
+	}
+	if (tx_fd >= 0)
+		close(tx_fd);
 	d->prog_fd = bpf_program__fd(d->skel->progs.mpxdp_xdp);
 	d->maps = (struct mpx_maps){
 		.ifaces = bpf_map__fd(d->skel->maps.ifaces),

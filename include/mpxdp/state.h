@@ -65,10 +65,10 @@ struct mpx_halfopen {
 #define MPX_CS_RST 0x20		/* reset by either side */
 #define MPX_CS_DEAD 0x40	/* 4-tuple reused by a new SYN */
 
+#define MPX_CS_BOTH_FINS_ACKED (MPX_CS_C_FIN_ACKED | MPX_CS_S_FIN_ACKED)
 #define MPX_CS_CLOSED(s)                                                       \
 	(((s) & (MPX_CS_RST | MPX_CS_DEAD)) ||                                 \
-	 ((s) & (MPX_CS_C_FIN_ACKED | MPX_CS_S_FIN_ACKED)) ==                  \
-		 (MPX_CS_C_FIN_ACKED | MPX_CS_S_FIN_ACKED))
+	 ((s) & MPX_CS_BOTH_FINS_ACKED) == MPX_CS_BOTH_FINS_ACKED)
 
 /*
  * A connection. Immutable fields are written by the daemon before the flow
@@ -91,6 +91,11 @@ struct mpx_conn {
 	__u32 state;
 	__u32 c_fin_seq; /* server-side seq of the client's FIN */
 	__u32 s_fin_seq; /* server-side seq of the server's FIN */
+	/* what the server last said, for segments the gateway answers itself */
+	__u32 s_nxt;	 /* next server sequence number */
+	__u32 s_tsval;	 /* latest TSval (0: no timestamps) */
+	__u16 s_win;	 /* latest window field */
+	__u16 pad;
 	__u64 c2s_ref;	 /* DSN references, see above */
 	__u64 s2c_ref;
 	__u64 created_ns;

@@ -19,6 +19,7 @@
 	X(BYTES_C2S, "BytesC2S", "payload bytes translated toward the server")             \
 	X(BYTES_S2C, "BytesS2C", "payload bytes translated toward the client")             \
 	X(REDIRECT, "Redirected", "translated segments sent by XDP_REDIRECT")               \
+	X(REPLY_TX, "RepliedToClient", "segments the gateway answered itself (e.g. the ACK of a subflow FIN after the DATA_FIN)") \
 	X(FIB_PASS, "FibPass", "translated segments handed to the kernel to route (no neighbour, TTL, MTU, or egress not attached)") \
 	X(MPC_SYN_RX, "MPCapableSYNRX", "SYNs with MP_CAPABLE from clients")                \
 	X(MPC_SYNACK_TX, "MPCapableSYNACKTX", "server SYN-ACKs given MP_CAPABLE with the gateway's key") \

@@ -29,6 +29,7 @@
 #define MPX_ACT_FWD 1  /* emit tx and route it */
 #define MPX_ACT_DROP 2
 #define MPX_ACT_PUNT 3 /* to the daemon */
+#define MPX_ACT_TX 4   /* emit tx back where the segment came from */
 
 #define MPX_EV_MAX 8 /* a power of two: indices are masked for the verifier */
 
@@ -217,6 +218,39 @@ struct mpx_map {
 	__u16 csum;
 };
 
+/*
+ * The gateway's own ACK of a client segment, sent back on its subflow with
+ * the server's latest sequence number, window and timestamp (so PAWS and
+ * the window stay as the server set them) and the current DATA_ACK.
+ */
+MPX_INLINE void mpx_reply_ack(const struct mpx_conn *c, const struct mpx_pkt *p,
+			      struct mpx_tx *tx, __u32 ack, __u64 data_ack)
+{
+	__u8 opt[MPX_DSS_ROOM];
+	__u32 olen;
+
+	for (int i = 0; i < 16; i++) {
+		tx->saddr[i] = p->daddr[i];
+		tx->daddr[i] = p->saddr[i];
+	}
+	tx->sport = p->dport;
+	tx->dport = p->sport;
+	tx->seq = c->s_nxt;
+	tx->ack = ack;
+	tx->win = c->s_win;
+	tx->flags = MPX_TCP_ACK;
+	tx->opt.len = 0;
+	if (p->opts.has & MPX_HAS_TS) {
+		__u8 ts[12] = { MPX_OPT_NOP, MPX_OPT_NOP, MPX_OPT_TS, 10 };
+
+		mpx_put32(ts + 4, c->s_tsval);
+		mpx_put32(ts + 8, p->opts.tsval);
+		mpx_optbuf_append(&tx->opt, ts, sizeof(ts));
+	}
+	olen = mpx_build_dss(opt, data_ack, 0, 0, 0, 0, 0, 0, 0);
+	mpx_optbuf_append(&tx->opt, opt, olen);
+}
+
 /* Client segment on an established connection. */
 MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 			struct mpx_tx *tx, struct mpx_verdict *v, __u64 now)
@@ -245,6 +279,22 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 	if (p->flags & MPX_TCP_RST) {
 		set |= MPX_CS_RST;
 		mpx_note(v, MPX_ST_RST_RX);
+		goto out;
+	}
+	if ((c->state & MPX_CS_BOTH_FINS_ACKED) == MPX_CS_BOTH_FINS_ACKED) {
+		/* The server's socket is gone (both FINs acknowledged): what
+		 * the client's subflow still sends would draw a RST. Its FIN is
+		 * acknowledged by the gateway, the rest has nothing for the
+		 * server. */
+		if (p->flags & MPX_TCP_FIN) {
+			mpx_reply_ack(c, p, tx, p->seq + p->plen + 1,
+				      mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) +
+							    (c->c_fin_seq + 1 - c->c_seq0)));
+			v->act = MPX_ACT_TX;
+		} else {
+			v->act = MPX_ACT_DROP;
+		}
+		set |= p->flags & MPX_TCP_FIN ? MPX_CS_C_SUBFIN : 0;
 		goto out;
 	}
 	if (mp->present & (1u << MPX_MP_FASTCLOSE)) {
@@ -352,13 +402,17 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 		set |= MPX_CS_C_DATAFIN;
 	}
 	if (p->flags & MPX_TCP_FIN) {
-		/* the subflow's own FIN; if no DATA_FIN came first it is the
-		 * connection's end too */
+		set |= MPX_CS_C_SUBFIN;
+		/* no DATA_FIN came first: it is the connection's end too */
 		if (!fin && !(c->state & MPX_CS_C_DATAFIN)) {
 			c->c_fin_seq = tx->seq + p->plen;
 			set |= MPX_CS_C_DATAFIN;
 		}
-		set |= MPX_CS_C_SUBFIN;
+	} else if (!fin && (c->state & MPX_CS_C_DATAFIN) && tx->seq == c->c_fin_seq) {
+		/* The server counted our FIN; the client's subflow has not sent
+		 * one, so its ACKs still sit on the FIN's number. The server
+		 * would take them for old duplicates and ignore their ACK. */
+		tx->seq = c->c_fin_seq + 1;
 	}
 out:
 	mpx_conn_set(c, set);
@@ -404,6 +458,11 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
 	}
 
 	mpx_tx_init(tx, p);
+	if (mpx_seq_after(p->seq + p->plen + fin, c->s_nxt) || !c->s_nxt)
+		c->s_nxt = p->seq + p->plen + fin;
+	c->s_win = p->win;
+	if (p->opts.has & MPX_HAS_TS)
+		c->s_tsval = p->opts.tsval;
 	data_ack = mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) + (p->ack - c->c_seq0));
 	if ((c->state & MPX_CS_C_DATAFIN) && p->ack == c->c_fin_seq + 1) {
 		set |= MPX_CS_C_FIN_ACKED;
