@@ -289,6 +289,7 @@ int mpxdp_xdp(struct xdp_md *ctx)
 	now = bpf_ktime_get_ns();
 	s->v.act = MPX_ACT_PASS;
 	s->v.n = 0;
+	mpx_note_opts(&s->v, &s->pkt.opts); /* bad options count wherever they come */
 	classify(s, ifc, cfg, now);
 	for (int i = 0; i < MPX_EV_MAX; i++) {
 		if (i < s->v.n)

@@ -98,7 +98,6 @@ MPX_INLINE void mpx_client_syn(const struct mpx_config *cfg, int daemon_alive,
 	int offer = 0;
 
 	mpx_note(v, MPX_ST_MPC_SYN_RX);
-	mpx_note_opts(v, &p->opts);
 	ho->state = 0;
 	if (m->version != MPX_MPTCP_VERSION || m->len != MPX_MPC_LEN_SYN)
 		mpx_note(v, MPX_ST_FB_V0);
@@ -260,7 +259,6 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 	__u32 set = 0, rel;
 	int has_map = 0, fin = 0;
 
-	mpx_note_opts(v, &p->opts);
 	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
 	mpx_optbuf_pad(&tx->opt);
 	v->act = MPX_ACT_FWD;
@@ -429,7 +427,6 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
 	__u16 dlen = 0, csum = 0;
 	int fin = !!(p->flags & MPX_TCP_FIN), with_map;
 
-	mpx_note_opts(v, &p->opts);
 	v->act = MPX_ACT_FWD;
 	if (p->flags & MPX_TCP_RST) {
 		/* RFC 8684 3.5: close the whole connection, like Linux does:

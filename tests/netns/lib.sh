@@ -44,14 +44,15 @@ on() { ip netns exec "$P-$1" "${@:2}"; }
 gw() { nsenter --net="/run/netns/$P-gw" "$@"; }
 mpxdp() { gw "$B/mpxdp" "$@"; }
 
-# bg NAME NODE CMD...: start in the background, output to $LOG/NAME.log
+# bg NAME NODE CMD...: start in the background, output to $LOG/NAME.log.
+# nsenter and `ip netns exec` exec the command, so $! is its own PID.
 bg() {
 	local name=$1 node=$2
 	shift 2
 	if [ "$node" = gw ]; then
-		gw "$@" >"$LOG/$name.log" 2>&1 &
+		nsenter --net="/run/netns/$P-gw" "$@" >"$LOG/$name.log" 2>&1 &
 	else
-		on "$node" "$@" >"$LOG/$name.log" 2>&1 &
+		ip netns exec "$P-$node" "$@" >"$LOG/$name.log" 2>&1 &
 	fi
 	PIDS+=($!)
 	LAST_PID=$!
