@@ -47,8 +47,8 @@ for line in sys.stdin:
             print(f[0], m)
 ' >"$LOG/mptcp-findings.txt"
 check "tshark's MPTCP analysis finds nothing wrong in the gateway's segments" test ! -s "$LOG/mptcp-findings.txt"
-idsn=$(fields -Y 'ip.src==198.19.1.2 && tcp.flags.syn==1' -e mptcp.expected_idsn | head -1)
-first=$(fields -Y 'ip.src==198.19.1.2 && tcp.len > 0' -e tcp.options.mptcp.rawdataseqno | head -1)
+idsn=$(fields -Y 'ip.src==198.19.1.2 && tcp.flags.syn==1' -e mptcp.expected_idsn | sed -n 1p)
+first=$(fields -Y 'ip.src==198.19.1.2 && tcp.len > 0' -e tcp.options.mptcp.rawdataseqno | sed -n 1p)
 check "the gateway's first mapping starts at tshark's IDSN + 1" \
 	python3 -c "import sys; sys.exit(0 if int('$first') == (int('$idsn') + 1) % 2**64 else 1)"
 check "tshark decodes the DATA_FIN both ways" \
