@@ -57,6 +57,10 @@ $(B)/%.bpf.o: bpf/%.bpf.c $(CORE_H) bpf/maps.bpf.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(B)/tests/%.bpf.o: tests/bpf/%.bpf.c $(CORE_H) bpf/maps.bpf.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(B)/mpxdp.skel.h: $(B)/mpxdp.bpf.o
 	$(BPFTOOL) gen skeleton $< name mpxdp_bpf > $@
 
@@ -102,7 +106,7 @@ unit: $(UNIT_BIN)
 bpftest: $(BPFT_BIN) $(B)/mpxdp.bpf.o
 	$(BPFT_BIN) --jobs 1
 
-netns: all
+netns: all $(B)/tests/reject.bpf.o
 	tests/netns/run.sh
 
 fuzz-check:

@@ -12,6 +12,7 @@ struct ring_buffer;
 
 struct daemon_opts {
 	const char *pin_dir;
+	const char *bpf_object; /* instead of the built-in fast path */
 	uint32_t max_conns;
 	uint32_t halfopen_max;
 	uint32_t gc_interval_ms;
@@ -28,6 +29,8 @@ struct daemon {
 	struct mpxdp_bpf *skel;
 	struct mpx_maps maps;
 	int prog_fd;
+	void *elf; /* --bpf-object's bytes, alive as long as the skeleton */
+	size_t elf_sz;
 	struct ring_buffer *rb;
 	int ncpus;
 	uint32_t next_id;

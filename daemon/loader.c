@@ -35,32 +35,32 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* libbpf's messages: kept for the error report, shown at debug level */
-#define TAIL_LINES 12
+/* libbpf's messages: the last lines are kept for the error report (the
+ * verifier's reason is at the end of its log), all shown at debug level */
+#define TAIL_LINES 16
 static char tail[TAIL_LINES][256];
 static int tail_n;
 static char unreusable[256]; /* a pinned map libbpf refused to reuse */
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
-	char line[256];
-	size_t n;
+	static char msg[1 << 16];
+	char *line, *save = NULL;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = 0;
-	if (!n)
-		return 0;
-	snprintf(tail[tail_n++ % TAIL_LINES], sizeof(tail[0]), "%s", line);
-	if (strstr(line, "couldn't reuse pinned map"))
-		snprintf(unreusable, sizeof(unreusable), "%s", line);
-	if (lvl != LIBBPF_DEBUG || mpx_log_enabled(MPX_LOG_DEBUG))
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "END PROG LOAD LOG") || strstr(line, "processed ") ||
+		    !*line)
+			continue;
+		snprintf(tail[tail_n++ % TAIL_LINES], sizeof(tail[0]), "%s", line);
+		if (strstr(line, "couldn't reuse pinned map"))
+			snprintf(unreusable, sizeof(unreusable), "%s", line);
 		mpx_debug("libbpf", "msg=\"%s\"", line);
+	}
 	return 0;
 }
 
-/* The verifier's reason: the last lines before libbpf's summary. */
+/* The verifier's reason: the last lines libbpf passed on before giving up. */
 static void report_load_failure(int err)
 {
 	int first = tail_n > TAIL_LINES ? tail_n - TAIL_LINES : 0;
@@ -68,6 +68,26 @@ static void report_load_failure(int err)
 	mpx_err("load_failed", "err=\"%s\"", strerror(-err));
 	for (int i = first; i < tail_n; i++)
 		fprintf(stderr, "  %s\n", tail[i % TAIL_LINES]);
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc(n)) && fread(buf, 1, n, f) == (size_t)n) {
+		*len = n;
+	} else {
+		free(buf);
+		buf = NULL;
+		errno = errno ? errno : EINVAL;
+	}
+	fclose(f);
+	return buf;
 }
 
 static int mkdir_p(const char *dir)
@@ -185,6 +205,40 @@ static void init_ids(struct daemon *d)
 	mpx_info("state_adopted", "connections=%u", n);
 }
 
+/* The skeleton over its built-in ELF, or over --bpf-object (an upgrade, or
+ * a build of the same program with other settings). */
+static struct mpxdp_bpf *open_skeleton(struct daemon *d)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = d->o.pin_dir);
+	struct mpxdp_bpf *skel;
+	int err;
+
+	if (!d->o.bpf_object)
+		return mpxdp_bpf__open_opts(&oo);
+	free(d->elf);
+	d->elf = read_file(d->o.bpf_object, &d->elf_sz);
+	if (!d->elf) {
+		mpx_err("bpf_object_unreadable", "path=%s err=\"%s\"", d->o.bpf_object,
+			strerror(errno));
+		return NULL;
+	}
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return NULL;
+	err = mpxdp_bpf__create_skeleton(skel);
+	if (!err) {
+		skel->skeleton->data = d->elf;
+		skel->skeleton->data_sz = d->elf_sz;
+		err = bpf_object__open_skeleton(skel->skeleton, &oo);
+	}
+	if (err) {
+		mpxdp_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
 int loader_load(struct daemon *d)
 {
 	char path[512];
@@ -195,8 +249,7 @@ int loader_load(struct daemon *d)
 		mpx_err("no_bpffs", "dir=%s hint=\"mount -t bpf bpf /sys/fs/bpf\"", d->o.pin_dir);
 		return -1;
 	}
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = d->o.pin_dir);
-	d->skel = mpxdp_bpf__open_opts(&oo);
+	d->skel = open_skeleton(d);
 	if (!d->skel) {
 		report_load_failure(-errno);
 		return -1;
@@ -281,4 +334,6 @@ void loader_close(struct daemon *d)
 {
 	mpxdp_bpf__destroy(d->skel); /* pins stay: the fast path runs on */
 	d->skel = NULL;
+	free(d->elf);
+	d->elf = NULL;
 }

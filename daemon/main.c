@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"usage: mpxdpd [options]\n"
 		"  --pin-dir DIR          bpffs directory for programs and maps (default %s,\n"
 		"                         or $MPXDP_PIN_DIR)\n"
+		"  --bpf-object FILE      load this build of the fast path instead of the\n"
+		"                         built-in one (it replaces the running one in place)\n"
 		"  --max-conns N          connection table size (default 16384)\n"
 		"  --halfopen-max N       half-open (SYN) LRU table size (default 16384)\n"
 		"  --gc-interval MS       garbage collection period (default 1000)\n"
@@ -57,10 +59,11 @@ static int parse_u64(const char *s, uint64_t *v)
 
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
-	enum { O_PIN = 256, O_MAXC, O_HOMAX, O_GC, O_LINGER, O_IDLE, O_HOTO, O_CSUM,
+	enum { O_PIN = 256, O_OBJ, O_MAXC, O_HOMAX, O_GC, O_LINGER, O_IDLE, O_HOTO, O_CSUM,
 	       O_PROBE, O_LOG };
 	static const struct option lo[] = {
 		{ "pin-dir", required_argument, 0, O_PIN },
+		{ "bpf-object", required_argument, 0, O_OBJ },
 		{ "max-conns", required_argument, 0, O_MAXC },
 		{ "halfopen-max", required_argument, 0, O_HOMAX },
 		{ "gc-interval", required_argument, 0, O_GC },
@@ -91,6 +94,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		}
 		if (c == O_PIN) {
 			o->pin_dir = optarg;
+			continue;
+		}
+		if (c == O_OBJ) {
+			o->bpf_object = optarg;
 			continue;
 		}
 		if (c == O_LOG) {
