@@ -35,11 +35,12 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* libbpf's messages: the last lines are kept for the error report (the
- * verifier's reason is at the end of its log), all shown at debug level */
-#define TAIL_LINES 16
-static char tail[TAIL_LINES][256];
-static int tail_n;
+/* libbpf's messages, all shown at debug level. For the error report the
+ * verifier's log is kept apart: its last lines are the reason. */
+#define KEEP_LINES 8
+static char vlog[KEEP_LINES][256];
+static int vlog_n, in_vlog;
+static char last_msg[256];
 static char unreusable[256]; /* a pinned map libbpf refused to reuse */
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -49,25 +50,33 @@ static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strstr(line, "END PROG LOAD LOG") || strstr(line, "processed ") ||
-		    !*line)
-			continue;
-		snprintf(tail[tail_n++ % TAIL_LINES], sizeof(tail[0]), "%s", line);
-		if (strstr(line, "couldn't reuse pinned map"))
-			snprintf(unreusable, sizeof(unreusable), "%s", line);
 		mpx_debug("libbpf", "msg=\"%s\"", line);
+		if (strstr(line, "BEGIN PROG LOAD LOG")) {
+			in_vlog = 1;
+			vlog_n = 0;
+		} else if (strstr(line, "END PROG LOAD LOG")) {
+			in_vlog = 0;
+		} else if (in_vlog && !strstr(line, "processed ")) {
+			snprintf(vlog[vlog_n++ % KEEP_LINES], sizeof(vlog[0]), "%s", line);
+		} else if (lvl == LIBBPF_WARN) {
+			snprintf(last_msg, sizeof(last_msg), "%s", line);
+			if (strstr(line, "couldn't reuse pinned map"))
+				snprintf(unreusable, sizeof(unreusable), "%s", line);
+		}
 	}
 	return 0;
 }
 
-/* The verifier's reason: the last lines libbpf passed on before giving up. */
+/* One line with libbpf's last complaint, then the verifier's last words. */
 static void report_load_failure(int err)
 {
-	int first = tail_n > TAIL_LINES ? tail_n - TAIL_LINES : 0;
+	int first = vlog_n > 3 ? vlog_n - 3 : 0;
 
-	mpx_err("load_failed", "err=\"%s\"", strerror(-err));
-	for (int i = first; i < tail_n; i++)
-		fprintf(stderr, "  %s\n", tail[i % TAIL_LINES]);
+	mpx_err("load_failed", "err=\"%s\" detail=\"%s\"", strerror(-err), last_msg);
+	if (vlog_n)
+		fprintf(stderr, "the verifier rejected the program; its last words:\n");
+	for (int i = first; i < vlog_n; i++)
+		fprintf(stderr, "  %s\n", vlog[i % KEEP_LINES]);
 }
 
 static void *read_file(const char *path, size_t *len)
