@@ -4,7 +4,6 @@
 #   make check      unit + BPF_PROG_TEST_RUN + netns integration tests
 #   make demo       testbed + transfers through the gateway, with a report
 #   make bench      mpxdp vs. plain kernel forwarding, side by side
-#   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages the project needs
 
@@ -43,7 +42,7 @@ BPF_OBJ := $(B)/mpxdp.bpf.o $(B)/xdp_pass.bpf.o
 
 DEPS_STAMP := $(B)/.deps
 
-.PHONY: all deps check unit bpftest netns demo bench fuzz fuzz-check install clean
+.PHONY: all deps check unit bpftest netns demo bench install clean
 all: $(DEPS_STAMP) $(BPF_OBJ) $(BINS)
 
 deps: $(DEPS_STAMP)
@@ -109,19 +108,13 @@ bpftest: $(BPFT_BIN) $(B)/mpxdp.bpf.o
 netns: all $(B)/tests/reject.bpf.o
 	tests/netns/run.sh
 
-fuzz-check:
-	$(MAKE) -C tests/fuzz check
-
-check: all unit bpftest fuzz-check netns
+check: all unit bpftest netns
 
 demo: all
 	tools/demo.sh
 
 bench: all
 	tools/bench.sh
-
-fuzz:
-	$(MAKE) -C tests/fuzz run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mpxdp \

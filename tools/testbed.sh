@@ -57,6 +57,8 @@ down() {
 }
 
 up() {
+	# the gateway pins its state in bpffs; a fresh machine may not have it
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	for n in cli gw srv wire; do
 		ip netns add "$P-$n"
 		ns "$n" ip link set lo up
