@@ -35,7 +35,7 @@ sleep 0.5
 say "client kernel's view (ss -Mi):"
 on cli ss -Mi | sed 's/^/  /'
 say "client subflows (ss -ti, tcp-ulp-mptcp):"
-on cli ss -tiH state established "dport = :5001" | grep -o "tcp-ulp-mptcp.*" | sed 's/^/  /' | head -2
+{ on cli ss -tiH state established "dport = :5001" | grep -o "tcp-ulp-mptcp.*" | sed "s/^/  /" | head -2; } || true
 say "server's socket (ss -ti): $(on srv ss -tiH state established 'sport = :5001' | grep -c mptcp || true) MPTCP sockets, plain TCP only"
 say "gateway (mpxdp conn show):"
 mpxdp conn show | sed 's/^/  /'
