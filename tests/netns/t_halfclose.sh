@@ -10,7 +10,7 @@ gw_start
 server_start
 
 nstat_snap cli "$LOG/nstat.before"
-on cli "$B/peer/xfer" client --mptcp --connect 198.19.1.2:5001 --count 3 \
+on cli "$B/peer/xfer" client --mptcp --connect 198.19.1.2:5001 --count 3 --serial \
 	--up 100K --down 30M --timeout 30 --json >"$LOG/client-up-first.log" 2>&1 ||
 	fail "upload finishing first: $(tail -2 "$LOG/client-up-first.log")"
 on cli "$B/peer/xfer" client --mptcp --connect 198.19.1.2:5001 --count 3 \
