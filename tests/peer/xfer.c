@@ -3,7 +3,7 @@
  * xfer - full-duplex data-integrity traffic tool for the mpxdp tests.
  *
  *   xfer server [-6] --port P [--bind ADDR] [--count N] [--out FILE]
- *               [--timeout SEC]
+ *               [--timeout SEC] [--mptcp]
  *   xfer client --connect ADDR:PORT [--mptcp] [--up N] [--down M]
  *               [--count K] [--seed S] [--bind ADDR] [--timeout SEC] [--json]
  *               [--serial]
@@ -891,11 +891,12 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage:\n"
 "  xfer server [-6] --port P [--bind ADDR] [--count N] [--out FILE]\n"
-"              [--timeout SEC]\n"
+"              [--timeout SEC] [--mptcp]\n"
 "  xfer client --connect ADDR:PORT [--mptcp] [--up N] [--down M] [--count K]\n"
 "              [--seed S] [--bind ADDR] [--timeout SEC] [--json] [--serial]\n"
 "\n"
-"server: plain TCP (never MPTCP); one thread per connection; one JSON line\n"
+"server: plain TCP unless --mptcp (an MPTCP-capable server, for tests of\n"
+"  gateways that step aside); one thread per connection; one JSON line\n"
 "  per finished connection to --out (appended) or stdout.  --count N: exit\n"
 "  after N connections (status 0 only if all were ok).  -6: listen on ::\n"
 "  (dual stack) unless --bind is given.  --timeout: per connection (120).\n"
@@ -915,18 +916,20 @@ static int server_main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "mptcp", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool v6 = false, have_port = false;
+	bool v6 = false, have_port = false, mptcp = false;
 	uint64_t port = 0, count = 0;
 	const char *bind_s = NULL, *out_s = NULL;
 	struct srv s = { .timeout = 120 };
 	int o;
 
-	while ((o = getopt_long(argc, argv, "6p:b:c:o:t:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "6p:b:c:o:t:mh", opts, NULL)) != -1) {
 		switch (o) {
 		case '6': v6 = true; break;
+		case 'm': mptcp = true; break;
 		case 'p':
 			if (!parse_u64(optarg, 65535, &port))
 				die_usage("bad --port '%s'", optarg);
@@ -978,7 +981,8 @@ static int server_main(int argc, char **argv)
 		}
 	}
 
-	int lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	int lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
+			 mptcp ? IPPROTO_MPTCP : IPPROTO_TCP);
 	int one = 1, zero = 0;
 
 	if (lfd < 0) {
