@@ -44,7 +44,9 @@
 	X(OPT_UNKNOWN, "OptMPTCPUnknown", "MPTCP options of unknown subtype (ignored, stripped)") \
 	X(DSS_NOT_MATCHING, "DSSNotMatching", "client mappings that do not cover the segment they ride on (segment kept in place)") \
 	X(INFINITE_MAP_RX, "InfiniteMapRx", "infinite mappings from clients: connection continues as plain TCP") \
+	X(DATA_CSUM_OK, "DataCsumVerified", "client mappings whose DSS checksum the gateway verified") \
 	X(DATA_CSUM_ERR, "DataCsumErr", "client mappings whose DSS checksum failed: segment dropped") \
+	X(DATA_CSUM_UNVERIFIED, "DataCsumUnverified", "checksummed client mappings spanning several segments, forwarded unverified") \
 	X(DSS_NO_ROOM, "DSSNoRoom", "server segments whose own options leave no room for the DSS: dropped") \
 	X(DATA_ACK_INVALID, "DataAckInvalid", "DATA_ACKs beyond what the server sent: segment dropped") \
 	X(MPC_KEY_MISMATCH, "MPCapableKeyMismatch", "MP_CAPABLE on an established connection with wrong keys: dropped") \

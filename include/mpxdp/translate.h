@@ -379,13 +379,19 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 				tx->seq = base + off;
 				if (m.fin && off + p->plen == span)
 					fin = 1;
-				if ((c->flags & MPX_CF_CSUM) && m.has_csum && off == 0 &&
-				    p->plen == span &&
-				    mpx_csum_dss(m.dsn, m.ssn, m.dlen,
-						 mpx_pkt_payload_sum(p)) != m.csum) {
-					mpx_note(v, MPX_ST_DATA_CSUM_ERR);
-					v->act = MPX_ACT_DROP;
-					return;
+				if ((c->flags & MPX_CF_CSUM) && m.has_csum && off == 0) {
+					/* a mapping longer than its first segment
+					 * cannot be summed without its other bytes */
+					if (p->plen != span)
+						mpx_note(v, MPX_ST_DATA_CSUM_UNVERIFIED);
+					else if (mpx_csum_dss(m.dsn, m.ssn, m.dlen,
+							      mpx_pkt_payload_sum(p)) != m.csum) {
+						mpx_note(v, MPX_ST_DATA_CSUM_ERR);
+						v->act = MPX_ACT_DROP;
+						return;
+					} else {
+						mpx_note(v, MPX_ST_DATA_CSUM_OK);
+					}
 				}
 			}
 		}
