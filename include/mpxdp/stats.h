@@ -12,7 +12,7 @@
 #define MPX_STATS(X)                                                                        \
 	X(PKT_NOT_TCP, "PassNotTcp", "non-TCP or non-IP frames passed to the kernel")       \
 	X(PKT_NOT_OURS, "PassNotOurs", "TCP segments of flows the gateway does not track, passed untouched") \
-	X(PKT_UNSUP, "PassUnsupported", "TCP with IPv4 options, fragments or IPv6 extension headers, passed untouched") \
+	X(PKT_UNSUP, "PassUnsupported", "IPv4 with options or fragmented, IPv6 with extension headers (may hide TCP): passed untouched") \
 	X(PKT_MALFORMED, "PassMalformed", "IP/TCP headers with inconsistent lengths, passed to the kernel (which drops them)") \
 	X(XLAT_C2S, "TranslatedC2S", "client segments translated toward the server")       \
 	X(XLAT_S2C, "TranslatedS2C", "server segments translated toward the client")       \

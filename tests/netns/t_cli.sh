@@ -58,3 +58,11 @@ sys.exit(0 if json.loads(subprocess.check_output(sys.argv[1:])) == [] else 1)
 mpxdp link detach dev g2
 check "link detach removes the program and the link" \
 	sh -c "! ip -n $P-gw link show g2 | grep -q xdp && [ \$(nsenter --net=/run/netns/$P-gw $B/mpxdp link show -j | grep -o '\"dev\"' | wc -l) -eq 2 ]"
+check "every counter is documented in docs/stats.md" python3 -c "
+import json, subprocess, sys
+st = json.loads(subprocess.check_output(sys.argv[1:]))
+doc = open('$ROOT/docs/stats.md').read()
+missing = [k for k in st if '\`' + k + '\`' not in doc]
+print('#   undocumented:', missing) if missing else None
+sys.exit(1 if missing else 0)
+" nsenter --net=/run/netns/$P-gw "$B/mpxdp" stats -j
