@@ -181,7 +181,7 @@ static __always_inline int route(struct xdp_md *ctx, struct scratch *s,
 				 struct bpf_fib_lookup *fib)
 {
 	struct mpx_pkt *p = &s->pkt;
-	__u32 tot = MPX_TCP_HLEN + s->tx.opt.len + p->plen;
+	__u32 tot = MPX_TCP_HLEN + s->tx.opt.len + s->tx.plen;
 
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->ifindex = ctx->ingress_ifindex;
@@ -247,6 +247,10 @@ static __always_inline int emit(struct xdp_md *ctx, struct scratch *s, int reply
 	if (reply) {
 		__builtin_memcpy(eth->h_dest, s->eth + ETH_ALEN, ETH_ALEN);
 		__builtin_memcpy(eth->h_source, s->eth, ETH_ALEN);
+		/* the gateway's own ACK carries none of what it answers */
+		delta = (int)(MPX_ETH_HLEN + len) - (int)(ctx->data_end - ctx->data);
+		if (delta && bpf_xdp_adjust_tail(ctx, delta))
+			return XDP_DROP;
 		count(MPX_ST_REPLY_TX, 1);
 		return XDP_TX;
 	}

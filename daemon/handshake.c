@@ -73,6 +73,7 @@ static int install(struct daemon *d, const struct mpx_flow_key *k,
 	mpx_key_token_idsn(c.key_g, &c.token_g, &c.idsn_g);
 	c.c_seq0 = synack_ack;
 	c.s_seq0 = synack_seq + 1;
+	c.s_nxt = c.s_seq0;
 	if ((c_flags | m->flags) & MPX_MPC_FLAG_A || d->o.csum)
 		c.flags |= MPX_CF_CSUM;
 	c.c2s_ref = c.idsn_c + 1;

@@ -238,7 +238,8 @@ MPX_INLINE int mpx_parse_mptcp(struct mpx_mptcp *mp, const __u8 *p, __u8 olen)
 		break;
 	}
 	case MPX_MP_REMOVE_ADDR:
-		if (olen < 4 || olen > 3 + MPX_RM_MAX)
+		/* 3 + n bytes for n >= 1 IDs; the first MPX_RM_MAX are kept */
+		if (olen < 4)
 			goto bad;
 		mp->rm_n = olen - 3;
 		for (int i = 0; i < MPX_RM_MAX; i++)
@@ -279,8 +280,8 @@ bad:
 	return -1;
 }
 
-/* Parse a TCP option area. raw holds len (<= 40) option bytes followed by
- * zeros up to MPX_OPT_BUF. */
+/* Parse a TCP option area into o, which the caller has zeroed. raw holds
+ * len (<= 40) option bytes followed by zeros up to MPX_OPT_BUF. */
 struct mpx_parse_ctx {
 	const __u8 *raw;
 	struct mpx_opts *o;
@@ -420,7 +421,8 @@ MPX_CALLBACK mpx_copy_step(__u32 i, void *arg)
 	copy = olen;
 	if (kind == MPX_OPT_MPTCP) {
 		copy = 0;
-	} else if (kind == MPX_OPT_SACK) {
+	} else if (kind == MPX_OPT_SACK && olen >= 10 && ((__u32)(olen - 2) & 7) == 0) {
+		/* only a well-formed SACK is trimmed; others pass verbatim */
 		int n = (__u32)(olen - 2) >> 3;
 
 		if (n > ob->w_max_sack)
@@ -429,7 +431,7 @@ MPX_CALLBACK mpx_copy_step(__u32 i, void *arg)
 	}
 	if (copy) {
 		__builtin_memcpy(ob->b + out, c->raw + off, MPX_TCP_OPT_MAX);
-		if (kind == MPX_OPT_SACK)
+		if (kind == MPX_OPT_SACK && copy != olen)
 			ob->b[out + 1] = copy;
 		ob->w_out = out + copy;
 		ob->len = out + copy; /* trailing NOPs are left out */

@@ -57,6 +57,8 @@ struct mpx_tx {
 	__u16 win;
 	__u8 flags;
 	__u8 pad;
+	__u16 plen; /* payload bytes kept: p->plen, or 0 for the gateway's own ACKs */
+	__u16 pad2;
 	struct mpx_optbuf opt;
 };
 
@@ -78,6 +80,8 @@ MPX_INLINE int mpx_pkt_decode_l3(struct mpx_pkt *p, __u32 l3_avail)
 			return MPX_PKT_MALFORMED;
 		if (h[9] != MPX_IPPROTO_TCP)
 			return MPX_PKT_NOT_TCP;
+		if ((h[0] & 0x0f) < 5)
+			return MPX_PKT_MALFORMED;
 		if ((h[0] & 0x0f) != 5 || (mpx_get16(h + 6) & 0x3fff))
 			return MPX_PKT_UNSUP;
 		tot = mpx_get16(h + 2);
@@ -157,14 +161,17 @@ MPX_INLINE void mpx_tx_init(struct mpx_tx *tx, const struct mpx_pkt *p)
 	tx->ack = p->ack;
 	tx->win = p->win;
 	tx->flags = p->flags;
+	tx->plen = p->plen;
 	tx->opt.len = 0;
 }
 
-/* Write the IP and TCP headers for tx into h, checksums included. ttl_dec
- * is 1 when the gateway routes the segment itself. */
+/* Write the IP and TCP headers for tx into h, checksums included. psum is
+ * the payload's sum (mpx_pkt_payload_sum), used when tx keeps the payload.
+ * ttl_dec is 1 when the gateway routes the segment itself. */
 MPX_INLINE void mpx_emit(struct mpx_hdr *h, const struct mpx_pkt *p,
 			 const struct mpx_tx *tx, __u16 psum, int ttl_dec)
 {
+	__u16 plen = tx->plen;
 	__u8 *ip = h->b;
 	__u8 l3 = p->l3len, doff = MPX_TCP_HLEN + tx->opt.len;
 	__u8 *t;
@@ -173,7 +180,7 @@ MPX_INLINE void mpx_emit(struct mpx_hdr *h, const struct mpx_pkt *p,
 	for (int i = 0; i < MPX_IP6_HLEN; i++)
 		ip[i] = p->l3[i];
 	if (!p->v6) {
-		mpx_put16(ip + 2, MPX_IP4_HLEN + doff + p->plen);
+		mpx_put16(ip + 2, MPX_IP4_HLEN + doff + plen);
 		if (ttl_dec)
 			ip[8]--;
 		for (int i = 0; i < 4; i++) {
@@ -184,7 +191,7 @@ MPX_INLINE void mpx_emit(struct mpx_hdr *h, const struct mpx_pkt *p,
 		mpx_put16(ip + 10, mpx_csum_ip4(ip));
 		l3 = MPX_IP4_HLEN;
 	} else {
-		mpx_put16(ip + 4, doff + p->plen);
+		mpx_put16(ip + 4, doff + plen);
 		if (ttl_dec)
 			ip[7]--;
 		for (int i = 0; i < 16; i++) {
@@ -207,10 +214,10 @@ MPX_INLINE void mpx_emit(struct mpx_hdr *h, const struct mpx_pkt *p,
 		if (i < tx->opt.len)
 			t[MPX_TCP_HLEN + i] = tx->opt.b[i];
 	}
-	sum = mpx_csum_pseudo(tx->saddr, tx->daddr, p->v6, doff + p->plen);
+	sum = mpx_csum_pseudo(tx->saddr, tx->daddr, p->v6, doff + plen);
 	sum += mpx_csum_bytes40(t, MPX_TCP_HLEN);
 	sum += mpx_csum_bytes40(tx->opt.b, tx->opt.len);
-	mpx_put16(t + 16, (__u16)~mpx_csum_fold(sum + psum));
+	mpx_put16(t + 16, (__u16)~mpx_csum_fold(sum + (plen ? psum : 0)));
 	h->len = l3 + doff;
 }
 

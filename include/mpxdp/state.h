@@ -92,7 +92,7 @@ struct mpx_conn {
 	__u32 c_fin_seq; /* server-side seq of the client's FIN */
 	__u32 s_fin_seq; /* server-side seq of the server's FIN */
 	/* what the server last said, for segments the gateway answers itself */
-	__u32 s_nxt;	 /* next server sequence number */
+	__u32 s_nxt;	 /* next server sequence number (s_seq0 at install) */
 	__u32 s_tsval;	 /* latest TSval (0: no timestamps) */
 	__u16 s_win;	 /* latest window field */
 	__u16 pad;

@@ -238,6 +238,7 @@ MPX_INLINE void mpx_reply_ack(const struct mpx_conn *c, const struct mpx_pkt *p,
 	tx->ack = ack;
 	tx->win = c->s_win;
 	tx->flags = MPX_TCP_ACK;
+	tx->plen = 0;
 	tx->opt.len = 0;
 	if (p->opts.has & MPX_HAS_TS) {
 		__u8 ts[12] = { MPX_OPT_NOP, MPX_OPT_NOP, MPX_OPT_TS, 10 };
@@ -461,7 +462,7 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
 	}
 
 	mpx_tx_init(tx, p);
-	if (mpx_seq_after(p->seq + p->plen + fin, c->s_nxt) || !c->s_nxt)
+	if (mpx_seq_after(p->seq + p->plen + fin, c->s_nxt))
 		c->s_nxt = p->seq + p->plen + fin;
 	c->s_win = p->win;
 	if (p->opts.has & MPX_HAS_TS)
