@@ -34,7 +34,7 @@ PEER_SRC := $(wildcard tests/peer/*.c)
 PEER_BIN := $(PEER_SRC:tests/peer/%.c=$(B)/peer/%)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(B)/tests/unit_tests
-BPFT_SRC := $(wildcard tests/bpf/*.c)
+BPFT_SRC := $(filter-out %.bpf.c,$(wildcard tests/bpf/*.c))
 BPFT_BIN := $(B)/tests/bpf_tests
 
 BINS := $(B)/mpxdpd $(B)/mpxdp $(PEER_BIN)

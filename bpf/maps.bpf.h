@@ -57,6 +57,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } conns SEC(".maps");
 
+/* (connection, index) -> subflow; written by the daemon, updated by XDP */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct mpx_sf_key);
+	__type(value, struct mpx_sf);
+	__uint(max_entries, 16384);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} subflows SEC(".maps");
+
 /* token -> connection, for MP_JOIN; written by the daemon only */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -84,9 +84,18 @@ static __always_inline int parse(struct xdp_md *ctx, struct mpx_pkt *p)
 	return MPX_PKT_OK;
 }
 
+/* Is this frame one the daemon re-runs (metadata MPX_REPLAY_MAGIC)? */
+static __always_inline int is_replay(struct xdp_md *ctx)
+{
+	void *meta = (void *)(long)ctx->data_meta;
+	__u32 *magic = meta;
+
+	return (void *)(magic + 1) <= (void *)(long)ctx->data && *magic == MPX_REPLAY_MAGIC;
+}
+
 /* classify + translate: fills s->v (and s->tx when forwarding). */
 static __always_inline void classify(struct scratch *s, const struct mpx_iface *ifc,
-				     const struct mpx_config *cfg, __u64 now)
+				     const struct mpx_config *cfg, __u64 now, int replay)
 {
 	struct mpx_pkt *p = &s->pkt;
 	int from_client = ifc->role == MPX_ROLE_CLIENT;
@@ -94,25 +103,37 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 	struct mpx_halfopen *ho;
 	struct mpx_flow *flow;
 	struct mpx_conn *conn;
+	struct mpx_sf *sf;
+	struct mpx_sf_key sk;
 	__u32 id;
 
 	mpx_flow_key_of(&s->key, p, from_client);
 	flow = bpf_map_lookup_elem(&flows, &s->key);
 	if (flow) {
 		id = flow->conn_id;
+		sk.conn_id = id;
+		/* the server talks to the initial subflow's 4-tuple */
+		sk.idx = from_client ? flow->sf_idx : 0;
 		conn = bpf_map_lookup_elem(&conns, &id);
-		if (!conn) {
+		sf = bpf_map_lookup_elem(&subflows, &sk);
+		if (!conn || !sf) {
 			s->v.act = MPX_ACT_PASS;
 			return;
 		}
 		if (!from_client) {
-			mpx_s2c(conn, p, &s->tx, &s->v, now);
+			mpx_s2c(conn, sf, p, &s->tx, &s->v, now);
 			__sync_fetch_and_add(&conn->s2c_pkts, 1);
 			__sync_fetch_and_add(&conn->s2c_bytes, p->plen);
 			return;
 		}
+		if ((flow->flags & MPX_FLOW_PENDING) && !replay) {
+			/* behind segments the daemon still holds: keep the order
+			 * (a SYN-cookie server resets a first ACK that overtook) */
+			s->v.act = MPX_ACT_PUNT;
+			return;
+		}
 		if (!(p->flags & MPX_TCP_SYN)) {
-			mpx_c2s(conn, p, &s->tx, &s->v, now);
+			mpx_c2s(conn, sf, p, &s->tx, &s->v, now);
 			__sync_fetch_and_add(&conn->c2s_pkts, 1);
 			__sync_fetch_and_add(&conn->c2s_bytes, p->plen);
 			return;
@@ -138,6 +159,12 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 		ho = bpf_map_lookup_elem(&halfopen, &s->key);
 		if (ho)
 			mpx_client_pending(alive, ho, p, &s->tx, &s->v);
+		else if (alive && p->opts.mp.mpc.len >= MPX_MPC_LEN_ACK) {
+			/* a third ACK whose half-open entry a flood evicted: its
+			 * echoed key still proves it (the daemon checks) */
+			mpx_note(&s->v, MPX_ST_MPC_ACK_RX);
+			s->v.act = MPX_ACT_PUNT;
+		}
 		return;
 	}
 	if ((p->flags & (MPX_TCP_SYN | MPX_TCP_ACK)) == (MPX_TCP_SYN | MPX_TCP_ACK)) {
@@ -272,7 +299,7 @@ int mpxdp_xdp(struct xdp_md *ctx)
 	const struct mpx_iface *ifc;
 	struct scratch *s;
 	__u64 now;
-	int rc;
+	int rc, replay;
 
 	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
 	s = bpf_map_lookup_elem(&scratch_map, &zero);
@@ -294,7 +321,8 @@ int mpxdp_xdp(struct xdp_md *ctx)
 	s->v.act = MPX_ACT_PASS;
 	s->v.n = 0;
 	mpx_note_opts(&s->v, &s->pkt.opts); /* bad options count wherever they come */
-	classify(s, ifc, cfg, now);
+	replay = is_replay(ctx);
+	classify(s, ifc, cfg, now, replay);
 	for (int i = 0; i < MPX_EV_MAX; i++) {
 		if (i < s->v.n)
 			count(s->v.ev[i], 1);
@@ -316,6 +344,11 @@ int mpxdp_xdp(struct xdp_md *ctx)
 	case MPX_ACT_DROP:
 		return XDP_DROP;
 	case MPX_ACT_PUNT:
+		if (replay) {
+			/* the daemon never re-runs what it must see again */
+			count(MPX_ST_PUNT_FAIL, 1);
+			return XDP_DROP;
+		}
 		return punt(ctx);
 	default:
 		count(MPX_ST_PKT_NOT_OURS, 1);

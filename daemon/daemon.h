@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "pins.h"
+#include "mpxdp/state.h"
 #include "mpxdp/stats.h"
 
 struct mpxdp_bpf;
@@ -35,6 +36,11 @@ struct daemon {
 	int ncpus;
 	uint32_t next_id;
 	uint8_t secret[16];
+	/* connections installed in the current ring-buffer batch: their flows
+	 * stay MPX_FLOW_PENDING until the batch's segments are replayed */
+	struct mpx_flow_key pending[256];
+	uint32_t pending_id[256];
+	unsigned npending;
 	uint64_t last_gc_ns;
 	uint64_t last_hb_ns;
 };
@@ -48,6 +54,8 @@ void loader_close(struct daemon *d);
 
 /* handshake.c: a segment the fast path handed over */
 int handshake_punt(void *ctx, void *data, size_t len);
+/* after a batch: let the fast path take the new connections' next segments */
+void handshake_release(struct daemon *d);
 
 /* replay.c: run a frame through the XDP program as if it had arrived on
  * ifindex, with its verdict carried out (BPF_F_TEST_XDP_LIVE_FRAMES) */

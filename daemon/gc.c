@@ -17,7 +17,15 @@ static void conn_delete(struct daemon *d, uint32_t id, const struct mpx_conn *c)
 {
 	uint32_t owner;
 
-	bpf_map_delete_elem(d->maps.flows, &c->key0);
+	for (uint32_t i = 0; i < MPX_SF_MAX; i++) {
+		struct mpx_sf_key sk = { .conn_id = id, .idx = i };
+		struct mpx_sf sf;
+
+		if (bpf_map_lookup_elem(d->maps.subflows, &sk, &sf))
+			continue;
+		bpf_map_delete_elem(d->maps.flows, &sf.key);
+		bpf_map_delete_elem(d->maps.subflows, &sk);
+	}
 	if (bpf_map_lookup_elem(d->maps.tokens, &c->token_g, &owner) == 0 && owner == id)
 		bpf_map_delete_elem(d->maps.tokens, &c->token_g);
 	bpf_map_delete_elem(d->maps.conns, &id);

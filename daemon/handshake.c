@@ -18,23 +18,6 @@
 #include "names.h"
 #include "mpxdp/translate.h"
 
-/* The handshake's numbers: from the half-open entry when the SYN-ACK went
- * through it, else as a pure third ACK repeats them. */
-static void handshake_numbers(const struct mpx_halfopen *ho, int have_ho,
-			      const struct mpx_pkt *p, uint32_t *synack_seq,
-			      uint32_t *synack_ack, uint8_t *c_flags)
-{
-	if (have_ho && ho->state == MPX_HO_SYNACK) {
-		*synack_seq = ho->synack_seq;
-		*synack_ack = ho->synack_ack;
-		*c_flags = ho->c_flags;
-	} else {
-		*synack_seq = p->ack - 1;
-		*synack_ack = p->seq;
-		*c_flags = p->opts.mp.mpc.flags;
-	}
-}
-
 /* Plain TCP for this 4-tuple from now on (the fast path strips and passes). */
 static void fall_back(struct daemon *d, const struct mpx_flow_key *k,
 		      struct mpx_halfopen *ho, enum mpx_stat why)
@@ -63,6 +46,8 @@ static int install(struct daemon *d, const struct mpx_flow_key *k,
 {
 	const struct mpx_mpc *m = &p->opts.mp.mpc;
 	struct mpx_conn c = {};
+	struct mpx_sf sf = {};
+	struct mpx_sf_key sk;
 	struct mpx_flow f = {};
 	char ep[64];
 	int token_ok;
@@ -78,20 +63,44 @@ static int install(struct daemon *d, const struct mpx_flow_key *k,
 		c.flags |= MPX_CF_CSUM;
 	c.c2s_ref = c.idsn_c + 1;
 	c.s2c_ref = c.idsn_g + 1;
+	c.c_nxt = c.c_seq0;
+	c.c_ack = c.s_seq0;
 	c.created_ns = c.last_ns = now_ns();
 	c.key0 = *k;
+	/* the initial subflow: its sequence numbers are the server's */
+	sf.key = *k;
+	sf.flags = MPX_SF_INITIAL;
+	sf.ssn_base = c.c_seq0 - 1;
+	sf.rcv_hi = c.c_seq0;
+	sf.ack = c.c_seq0;
+	sf.last_ns = c.last_ns;
 
 	f.conn_id = alloc_id(d);
+	f.sf_idx = 0;
+	/* until this batch's segments are replayed, later ones queue behind */
+	if (d->npending < sizeof(d->pending) / sizeof(d->pending[0]))
+		f.flags = MPX_FLOW_PENDING;
+	sk.conn_id = f.conn_id;
+	sk.idx = 0;
 	if (bpf_map_update_elem(d->maps.conns, &f.conn_id, &c, BPF_NOEXIST))
 		return -1;
+	if (bpf_map_update_elem(d->maps.subflows, &sk, &sf, BPF_NOEXIST)) {
+		bpf_map_delete_elem(d->maps.conns, &f.conn_id);
+		return -1;
+	}
 	token_ok = !bpf_map_update_elem(d->maps.tokens, &c.token_g, &f.conn_id, BPF_NOEXIST);
 	if (!token_ok)
 		counter_add(d, MPX_ST_TOKEN_COLLISION, 1);
 	if (bpf_map_update_elem(d->maps.flows, k, &f, BPF_NOEXIST)) {
 		if (token_ok)
 			bpf_map_delete_elem(d->maps.tokens, &c.token_g);
+		bpf_map_delete_elem(d->maps.subflows, &sk);
 		bpf_map_delete_elem(d->maps.conns, &f.conn_id);
 		return -1;
+	}
+	if (f.flags & MPX_FLOW_PENDING) {
+		d->pending[d->npending] = *k;
+		d->pending_id[d->npending++] = f.conn_id;
 	}
 	mpx_fmt_endpoint(ep, sizeof(ep), k->c_addr, k->v6, k->c_port);
 	mpx_info("conn_established", "conn=%u client=%s token=%08x csum=%d joinable=%d",
@@ -110,7 +119,7 @@ int handshake_punt(void *ctx, void *data, size_t len)
 	uint32_t synack_seq, synack_ack;
 	uint8_t c_flags;
 	uint64_t key_g;
-	int have_ho;
+	int have_ho, stateless;
 
 	if (len < sizeof(*r) || r->len > MPX_PUNT_DATA ||
 	    mpx_pkt_load(&p, r->data, r->len) != MPX_PKT_OK)
@@ -129,7 +138,8 @@ int handshake_punt(void *ctx, void *data, size_t len)
 		return 0;
 	}
 
-	handshake_numbers(&ho, have_ho, &p, &synack_seq, &synack_ack, &c_flags);
+	stateless = !mpx_mpc_ack_numbers(have_ho ? &ho : NULL, &p, &synack_seq, &synack_ack,
+					 &c_flags);
 	key_g = mpx_derive_key(d->secret, &k, synack_seq, synack_ack);
 	if (p.opts.mp.mpc.key_b != key_g || p.opts.mp.mpc.version != MPX_MPTCP_VERSION) {
 		char ep[64];
@@ -146,7 +156,19 @@ int handshake_punt(void *ctx, void *data, size_t len)
 	}
 	bpf_map_delete_elem(d->maps.halfopen, &k);
 	counter_add(d, MPX_ST_MPC_ESTAB, 1);
+	if (stateless)
+		counter_add(d, MPX_ST_MPC_STATELESS, 1);
 replay:
 	replay_frame(d, r->data, r->len, r->ifindex);
 	return 0;
+}
+
+void handshake_release(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->npending; i++) {
+		struct mpx_flow f = { .conn_id = d->pending_id[i], .sf_idx = 0, .flags = 0 };
+
+		bpf_map_update_elem(d->maps.flows, &d->pending[i], &f, BPF_EXIST);
+	}
+	d->npending = 0;
 }

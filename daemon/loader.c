@@ -266,6 +266,7 @@ int loader_load(struct daemon *d)
 	size_map(d, d->skel->maps.conns, d->o.max_conns);
 	size_map(d, d->skel->maps.flows, d->o.max_conns);
 	size_map(d, d->skel->maps.tokens, d->o.max_conns);
+	size_map(d, d->skel->maps.subflows, 2 * d->o.max_conns);
 	size_map(d, d->skel->maps.halfopen, d->o.halfopen_max);
 	snprintf(path, sizeof(path), "%s/tx_ports", d->o.pin_dir);
 	tx_fd = bpf_obj_get(path);
@@ -297,6 +298,7 @@ int loader_load(struct daemon *d)
 		.halfopen = bpf_map__fd(d->skel->maps.halfopen),
 		.flows = bpf_map__fd(d->skel->maps.flows),
 		.conns = bpf_map__fd(d->skel->maps.conns),
+		.subflows = bpf_map__fd(d->skel->maps.subflows),
 		.tokens = bpf_map__fd(d->skel->maps.tokens),
 		.config = bpf_map__fd(d->skel->maps.config),
 		.stats = bpf_map__fd(d->skel->maps.stats),

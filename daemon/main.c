@@ -180,7 +180,15 @@ static int run(struct daemon *d)
 			int fd = evs[i].data.fd;
 
 			if (fd == rbfd) {
-				ring_buffer__consume(d->rb);
+				/* until a batch brings no new connection: what the
+				 * fast path queued behind one is replayed before it
+				 * may pass on its own */
+				int n;
+
+				do {
+					n = ring_buffer__consume(d->rb);
+					handshake_release(d);
+				} while (n > 0);
 			} else if (fd == tfd) {
 				uint64_t exp;
 
@@ -203,6 +211,7 @@ static int run(struct daemon *d)
 	/* new connections go plain right away; then finish what is queued */
 	loader_heartbeat(d, 0);
 	ring_buffer__consume(d->rb);
+	handshake_release(d);
 	ring_buffer__free(d->rb);
 	close(ep);
 	close(tfd);

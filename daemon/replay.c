@@ -12,14 +12,25 @@
 #include <bpf/bpf.h>
 #include "daemon.h"
 #include "log.h"
+#include "mpxdp/state.h"
 
 int replay_frame(struct daemon *d, const void *frame, uint32_t len, uint32_t ifindex)
 {
-	struct xdp_md ctx = { .data = 0, .data_end = len, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+	/* the frame behind 4 bytes of XDP metadata that mark it as a re-run */
+	uint8_t buf[sizeof(uint32_t) + MPX_PUNT_DATA];
+	uint32_t magic = MPX_REPLAY_MAGIC;
+	struct xdp_md ctx = { .data = sizeof(magic), .data_end = sizeof(magic) + len,
+			      .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = sizeof(magic) + len,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-	int err = bpf_prog_test_run_opts(d->prog_fd, &o);
+	int err;
+
+	if (len > MPX_PUNT_DATA)
+		return -1;
+	memcpy(buf, &magic, sizeof(magic));
+	memcpy(buf + sizeof(magic), frame, len);
+	err = bpf_prog_test_run_opts(d->prog_fd, &o);
 
 	if (err) {
 		counter_add(d, MPX_ST_REPLAY_FAIL, 1);

@@ -58,7 +58,8 @@ int mpx_maps_open(struct mpx_maps *m, const char *dir, char *err, size_t errlen)
 	} t[] = {
 		{ &m->ifaces, "ifaces" }, { &m->tx_ports, "tx_ports" },
 		{ &m->halfopen, "halfopen" }, { &m->flows, "flows" },
-		{ &m->conns, "conns" }, { &m->tokens, "tokens" },
+		{ &m->conns, "conns" }, { &m->subflows, "subflows" },
+		{ &m->tokens, "tokens" },
 		{ &m->config, "config" }, { &m->stats, "stats" },
 		{ &m->punts, "punts" },
 	};

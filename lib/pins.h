@@ -19,6 +19,7 @@ struct mpx_maps {
 	int halfopen;
 	int flows;
 	int conns;
+	int subflows;
 	int tokens;
 	int config;
 	int stats;

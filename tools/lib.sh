@@ -62,8 +62,15 @@ wait_for() {
 }
 
 # --- testbed and gateway -------------------------------------------------
+# MPX_CAPTURE=1: record the client's links and the server's (headers only)
 tb_up() {
 	"$ROOT/tools/testbed.sh" up "$P"
+	if [ -n "${MPX_CAPTURE:-}" ]; then
+		for i in c1w c2w s1w; do
+			bg "capture-$i" wire tcpdump -U -i $i -s 128 -w "$LOG/$i.pcap" tcp
+		done
+		sleep 0.5
+	fi
 }
 
 # gw_start [mpxdpd args]: daemon up, interfaces attached

@@ -55,7 +55,7 @@ struct mpx_tx {
 	__u32 seq;
 	__u32 ack;
 	__u16 win;
-	__u8 flags;
+	__u8 flags; /* all eight TCP flag bits, ECE and CWR included */
 	__u8 pad;
 	__u16 plen; /* payload bytes kept: p->plen, or 0 for the gateway's own ACKs */
 	__u16 pad2;
@@ -160,7 +160,7 @@ MPX_INLINE void mpx_tx_init(struct mpx_tx *tx, const struct mpx_pkt *p)
 	tx->seq = p->seq;
 	tx->ack = p->ack;
 	tx->win = p->win;
-	tx->flags = p->flags;
+	tx->flags = p->tcp[13]; /* ECE and CWR included */
 	tx->plen = p->plen;
 	tx->opt.len = 0;
 }
@@ -206,7 +206,7 @@ MPX_INLINE void mpx_emit(struct mpx_hdr *h, const struct mpx_pkt *p,
 	mpx_put32(t + 4, tx->seq);
 	mpx_put32(t + 8, tx->ack);
 	t[12] = (doff / 4) << 4 | (p->tcp[12] & 0x0f);
-	t[13] = (p->tcp[13] & 0xc0) | tx->flags; /* keep ECE/CWR */
+	t[13] = tx->flags;
 	mpx_put16(t + 14, tx->win);
 	mpx_put16(t + 16, 0);
 	mpx_put16(t + 18, p->urg);

@@ -12,7 +12,7 @@
 
 /* Bumped whenever a layout below changes: a daemon refuses to adopt pinned
  * maps of another version (docs/operations.md "Upgrades"). */
-#define MPX_ABI_VERSION 1
+#define MPX_ABI_VERSION 2
 
 #define MPX_ROLE_CLIENT 1 /* faces MPTCP clients */
 #define MPX_ROLE_SERVER 2 /* faces plain-TCP servers */
@@ -32,9 +32,13 @@ struct mpx_flow_key {
 	__u8 pad[3];
 };
 
+/* flows: 4-tuple -> its subflow. Written by the daemon only. */
+#define MPX_FLOW_PENDING 0x01 /* the daemon still replays its first segments */
+
 struct mpx_flow {
 	__u32 conn_id;
-	__u32 sf_id;
+	__u16 sf_idx; /* 0: the initial subflow */
+	__u16 flags;
 };
 
 /* half-open handshake, LRU: created by a client SYN, updated by the SYN-ACK */
@@ -96,6 +100,9 @@ struct mpx_conn {
 	__u32 s_tsval;	 /* latest TSval (0: no timestamps) */
 	__u16 s_win;	 /* latest window field */
 	__u16 pad;
+	/* what the gateway last told the server */
+	__u32 c_nxt;	 /* next server-side seq of client data (past its FIN) */
+	__u32 c_ack;	 /* latest acknowledgement */
 	__u64 c2s_ref;	 /* DSN references, see above */
 	__u64 s2c_ref;
 	__u64 created_ns;
@@ -105,6 +112,54 @@ struct mpx_conn {
 	__u64 c2s_pkts;
 	__u64 s2c_pkts;
 	struct mpx_flow_key key0; /* the initial subflow = server-side 4-tuple */
+};
+
+/*
+ * A subflow, in the map `subflows` under (connection id, index).
+ *
+ * The gateway gives every subflow its own acknowledgements: subflow
+ * sequence numbers and the server's drift apart as soon as the client
+ * re-sends data as new subflow bytes (an MPTCP reinjection), even on a
+ * single subflow, so the server's ACK cannot be passed on. A subflow byte
+ * is acknowledged once the server has acknowledged the data it carries
+ * (its DSN), found through the client's own mappings on that subflow, kept
+ * in a small ring. Losses beyond the gateway thus reach the client's
+ * subflow as duplicate ACKs, quickly, as they would without a gateway.
+ */
+#define MPX_SF_MAX 8
+#define MPX_CMAP 32 /* a power of two */
+
+#define MPX_SF_INITIAL 0x01
+#define MPX_SF_C_FIN 0x02 /* the client's subflow FIN arrived (at fin_seq) */
+
+struct mpx_sf_key {
+	__u32 conn_id;
+	__u32 idx;
+};
+
+struct mpx_cmap {
+	__u64 dsn;
+	__u32 seq; /* client sequence number of its first byte */
+	__u32 len;
+};
+
+/* The length recorded for an infinite mapping (RFC 8684 3.7): longer than
+ * any real one, short enough that offsets into it stay positive. */
+#define MPX_MAP_INFINITE (1u << 30)
+
+struct mpx_sf {
+	struct mpx_flow_key key; /* the subflow's 4-tuple, client's view */
+	__u32 flags;
+	__u32 ssn_base; /* client seq of relative subflow seq 0 (SSN 1 = first data byte) */
+	/* client -> gateway */
+	__u32 rcv_hi;	/* end of the highest client byte seen: acks never pass it */
+	__u32 ack;	/* the acknowledgement the subflow last got */
+	__u32 fin_seq;
+	__u32 cm_head; /* mappings written; cm[cm_head % MPX_CMAP] is the next slot */
+	struct mpx_cmap cm[MPX_CMAP];
+	__u64 last_ns;
+	__u32 walk;	/* scratch for the acknowledgement walk (see MPX_LOOP) */
+	__u32 pad;
 };
 
 /* global configuration: one entry */
@@ -119,6 +174,11 @@ struct mpx_config {
 	__u32 abi;
 	__u32 pad;
 };
+
+/* XDP metadata the daemon puts in front of the segments it re-runs
+ * through the fast path (BPF_PROG_RUN live frames): they are not handed
+ * over again. Frames from a wire never carry it. */
+#define MPX_REPLAY_MAGIC 0x4d505852 /* "MPXR" */
 
 /* A segment handed to the daemon. */
 #define MPX_PUNT_DATA 1600

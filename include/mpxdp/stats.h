@@ -19,13 +19,15 @@
 	X(BYTES_C2S, "BytesC2S", "payload bytes translated toward the server")             \
 	X(BYTES_S2C, "BytesS2C", "payload bytes translated toward the client")             \
 	X(REDIRECT, "Redirected", "translated segments sent by XDP_REDIRECT")               \
+	X(CLOSED_DROP, "ClosedDrop", "client segments after both FINs were acknowledged (the server's socket is gone): dropped") \
 	X(REPLY_TX, "RepliedToClient", "segments the gateway answered itself (e.g. the ACK of a subflow FIN after the DATA_FIN)") \
 	X(FIB_PASS, "FibPass", "translated segments handed to the kernel to route (no neighbour, TTL, MTU, or egress not attached)") \
 	X(MPC_SYN_RX, "MPCapableSYNRX", "SYNs with MP_CAPABLE from clients")                \
 	X(MPC_SYNACK_TX, "MPCapableSYNACKTX", "server SYN-ACKs given MP_CAPABLE with the gateway's key") \
 	X(MPC_ACK_RX, "MPCapableACKRX", "third ACKs (or first data) with MP_CAPABLE sent to the daemon") \
 	X(MPC_ESTAB, "MPCapableEstab", "connections whose echoed keys verified; state installed") \
-	X(FB_V0, "FallbackVersion0", "MP_CAPABLE version 0 SYNs: forwarded as plain TCP")  \
+	X(MPC_STATELESS, "MPCapableACKStateless", "... of which verified from the third ACK alone (half-open entry evicted or never made)") \
+	X(FB_V0, "FallbackVersion0", "MP_CAPABLE SYNs other than version 1's 4-byte form (RFC 6824's version 0): plain TCP")  \
 	X(FB_NO_DAEMON, "FallbackNoDaemon", "handshakes passed as plain TCP while mpxdpd was away") \
 	X(FB_SERVER_MPC, "FallbackServerMPC", "servers that answered MP_CAPABLE themselves: gateway stepped aside") \
 	X(FB_SYNACK_ROOM, "FallbackSYNACKNoRoom", "SYN-ACKs without 12 free option bytes: plain TCP") \
@@ -42,7 +44,7 @@
 	X(OPT_MALFORMED, "OptMPTCPMalformed", "MPTCP options with a length their subtype does not allow (ignored)") \
 	X(OPT_DUP, "OptMPTCPDuplicate", "repeated MPTCP subtypes in one segment (later ones ignored)") \
 	X(OPT_UNKNOWN, "OptMPTCPUnknown", "MPTCP options of unknown subtype (ignored, stripped)") \
-	X(DSS_NOT_MATCHING, "DSSNotMatching", "client mappings that do not cover the segment they ride on (segment kept in place)") \
+	X(DSS_NOT_MATCHING, "DSSNotMatching", "client data no mapping covers (RFC 8684 3.3.1): dropped") \
 	X(INFINITE_MAP_RX, "InfiniteMapRx", "infinite mappings from clients: connection continues as plain TCP") \
 	X(DATA_CSUM_OK, "DataCsumVerified", "client mappings whose DSS checksum the gateway verified") \
 	X(DATA_CSUM_ERR, "DataCsumErr", "client mappings whose DSS checksum failed: segment dropped") \

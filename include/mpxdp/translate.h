@@ -201,6 +201,28 @@ MPX_INLINE void mpx_client_pending(int daemon_alive, struct mpx_halfopen *ho,
 	v->act = MPX_ACT_FWD;
 }
 
+/*
+ * The SYN-ACK numbers the gateway's key was derived from, for checking a
+ * third ACK's echo: from the half-open entry when the SYN-ACK went through
+ * it (returns 1), else as a pure third ACK, or the first data segment of a
+ * connection whose server has not sent yet, repeats them (returns 0: the
+ * SYN-cookie case, after a flood evicted the entry).
+ */
+MPX_INLINE int mpx_mpc_ack_numbers(const struct mpx_halfopen *ho, const struct mpx_pkt *p,
+				   __u32 *synack_seq, __u32 *synack_ack, __u8 *c_flags)
+{
+	if (ho && ho->state == MPX_HO_SYNACK) {
+		*synack_seq = ho->synack_seq;
+		*synack_ack = ho->synack_ack;
+		*c_flags = ho->c_flags;
+		return 1;
+	}
+	*synack_seq = p->ack - 1;
+	*synack_ack = p->seq;
+	*c_flags = p->opts.mp.mpc.flags;
+	return 0;
+}
+
 MPX_INLINE void mpx_conn_set(struct mpx_conn *c, __u32 bits)
 {
 	if ((c->state & bits) != bits)
@@ -211,7 +233,7 @@ MPX_INLINE void mpx_conn_set(struct mpx_conn *c, __u32 bits)
 struct mpx_map {
 	__u64 dsn;
 	__u32 ssn;
-	__u16 dlen;
+	__u32 len; /* data-level length; MPX_MAP_INFINITE after fallback */
 	__u8 fin;
 	__u8 has_csum;
 	__u16 csum;
@@ -251,18 +273,111 @@ MPX_INLINE void mpx_reply_ack(const struct mpx_conn *c, const struct mpx_pkt *p,
 	mpx_optbuf_append(&tx->opt, opt, olen);
 }
 
-/* Client segment on an established connection. */
-MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
+/* Remember a client mapping seen on a subflow (Linux repeats a mapping on
+ * every segment it covers: only a new one takes a slot). */
+MPX_INLINE void mpx_sf_note_map(struct mpx_sf *sf, __u64 dsn, __u32 seq, __u32 len)
+{
+	__u32 h = sf->cm_head;
+	struct mpx_cmap *last = &sf->cm[(h - 1) & (MPX_CMAP - 1)];
+	struct mpx_cmap *slot = &sf->cm[h & (MPX_CMAP - 1)];
+
+	if (!len || (h && last->dsn == dsn && last->seq == seq && last->len == len))
+		return;
+	slot->dsn = dsn;
+	slot->seq = seq;
+	slot->len = len;
+	sf->cm_head = h + 1;
+}
+
+/*
+ * The subflow's acknowledgement: from where it stands, walk the subflow's
+ * bytes through the client's mappings while the data they carry is
+ * acknowledged by the server (DSN below dack). Bytes whose mapping has
+ * left the ring (more than MPX_CMAP mappings outstanding) are taken as
+ * acknowledged once the oldest remembered mapping is.
+ */
+struct mpx_ack_ctx {
+	struct mpx_sf *sf;
+	__u64 dack;
+};
+
+MPX_CALLBACK mpx_ack_step(__u32 i, void *arg)
+{
+	struct mpx_ack_ctx *c = arg;
+	struct mpx_sf *sf = c->sf;
+	__u32 a = sf->walk, next = a, have_next = 0;
+	__u64 next_dsn = 0;
+
+	for (int k = 0; k < MPX_CMAP; k++) {
+		struct mpx_cmap *m = &sf->cm[k];
+		__u32 off = a - m->seq, left;
+		__u64 d, room;
+
+		/* a mapping 2 GiB behind the server's ack is a stale one whose
+		 * subflow numbers may have come round again */
+		if (!m->len || (__s64)(c->dack - m->dsn) > (1ll << 31))
+			continue;
+		if (off >= m->len) {
+			/* the nearest mapping beyond a: bytes before it are forgotten */
+			if (mpx_seq_after(m->seq, a) &&
+			    (!have_next || mpx_seq_before(m->seq, next))) {
+				next = m->seq;
+				next_dsn = m->dsn;
+				have_next = 1;
+			}
+			continue;
+		}
+		d = m->dsn + off;
+		if ((__s64)(d - c->dack) >= 0)
+			return 1; /* the server still waits for these bytes */
+		room = c->dack - d;
+		left = m->len - off;
+		sf->walk = a + (room < left ? (__u32)room : left);
+		return room < left;
+	}
+	/* jump the forgotten bytes only once the data after them is acknowledged */
+	if (!have_next || (__s64)(next_dsn - c->dack) >= 0)
+		return 1;
+	sf->walk = next;
+	return 0;
+}
+
+MPX_INLINE __u32 mpx_sf_acked(struct mpx_sf *sf, __u64 dack)
+{
+	struct mpx_ack_ctx c = { .sf = sf, .dack = dack };
+	__u32 a;
+
+	sf->walk = sf->ack;
+	/* one step per mapping, plus one for a jump over forgotten bytes */
+	MPX_LOOP(MPX_CMAP + 1, mpx_ack_step, &c);
+	a = sf->walk;
+	/* the subflow's FIN, once everything before it is acknowledged */
+	if ((sf->flags & MPX_SF_C_FIN) && a == sf->fin_seq)
+		a = sf->fin_seq + 1;
+	if (mpx_seq_after(a, sf->rcv_hi))
+		a = sf->rcv_hi; /* never acknowledge what the client has not sent */
+	if (mpx_seq_after(a, sf->ack))
+		sf->ack = a;
+	return sf->ack;
+}
+
+/*
+ * Client segment on an established connection, arriving on subflow sf.
+ * Its bytes go where its mapping's DSN puts them in the server's space;
+ * segments without data carry the client's latest position (c_nxt).
+ */
+MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_pkt *p,
 			struct mpx_tx *tx, struct mpx_verdict *v, __u64 now)
 {
 	const struct mpx_mptcp *mp = &p->opts.mp;
 	struct mpx_map m = {};
-	__u32 set = 0, rel;
+	__u32 set = 0, sub_fin = !!(p->flags & MPX_TCP_FIN);
 	int has_map = 0, fin = 0;
 
 	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
 	mpx_optbuf_pad(&tx->opt);
 	v->act = MPX_ACT_FWD;
+	sf->last_ns = now;
 
 	if (mp->present & (1u << MPX_MP_ADD_ADDR))
 		mpx_note(v, MPX_ST_ADD_ADDR_RX);
@@ -276,6 +391,9 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 		mpx_note(v, MPX_ST_TCPRST_RX);
 
 	if (p->flags & MPX_TCP_RST) {
+		tx->seq = c->c_nxt;
+		tx->ack = c->c_ack;
+		tx->plen = 0;
 		set |= MPX_CS_RST;
 		mpx_note(v, MPX_ST_RST_RX);
 		goto out;
@@ -285,15 +403,16 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 		 * the client's subflow still sends would draw a RST. Its FIN is
 		 * acknowledged by the gateway, the rest has nothing for the
 		 * server. */
-		if (p->flags & MPX_TCP_FIN) {
+		if (sub_fin) {
 			mpx_reply_ack(c, p, tx, p->seq + p->plen + 1,
 				      mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) +
 							    (c->c_fin_seq + 1 - c->c_seq0)));
 			v->act = MPX_ACT_TX;
+			set |= MPX_CS_C_SUBFIN;
 		} else {
+			mpx_note(v, MPX_ST_CLOSED_DROP);
 			v->act = MPX_ACT_DROP;
 		}
-		set |= p->flags & MPX_TCP_FIN ? MPX_CS_C_SUBFIN : 0;
 		goto out;
 	}
 	if (mp->present & (1u << MPX_MP_FASTCLOSE)) {
@@ -303,7 +422,10 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 			return;
 		}
 		/* RFC 8684 3.5: the connection is gone; the server hears a RST */
+		tx->seq = c->c_nxt;
+		tx->ack = c->c_ack;
 		tx->flags = MPX_TCP_RST | MPX_TCP_ACK;
+		tx->plen = 0;
 		set |= MPX_CS_RST;
 		mpx_note(v, MPX_ST_FASTCLOSE_RX);
 		goto out;
@@ -318,12 +440,14 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 			/* first data: implicit mapping at idsn_c + 1, SSN 1 */
 			m.dsn = c->idsn_c + 1;
 			m.ssn = 1;
-			m.dlen = mp->mpc.dlen;
+			m.len = mp->mpc.dlen;
 			m.has_csum = mp->mpc.len == MPX_MPC_LEN_DATA_CSUM;
 			m.csum = mp->mpc.csum;
 			has_map = 1;
 		}
 	}
+
+	tx->ack = c->c_ack;
 	if (mp->present & (1u << MPX_MP_DSS)) {
 		const struct mpx_dss *d = &mp->dss;
 
@@ -345,87 +469,142 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, const struct mpx_pkt *p,
 			m.dsn = (d->flags & MPX_DSS_m) ? d->dsn :
 							 mpx_widen(c->c2s_ref, (__u32)d->dsn);
 			m.ssn = d->ssn;
-			m.dlen = d->dlen;
+			m.len = d->dlen;
 			m.fin = !!(d->flags & MPX_DSS_F);
 			m.has_csum = d->has_csum;
 			m.csum = d->csum;
 			has_map = 1;
 		}
 	}
-
-	if (has_map && m.dlen == 0) {
-		/* infinite mapping (after MP_FAIL): plain TCP from here on; the
-		 * initial subflow's numbers are the server's, so pass as is */
+	if (has_map && m.len == 0) {
+		/* infinite mapping (after MP_FAIL, RFC 8684 3.7): from this
+		 * segment on the subflow's bytes are the data's, one for one;
+		 * Linux leaves its SSN zero, so the segment itself anchors it */
 		mpx_note(v, MPX_ST_INFINITE_MAP_RX);
-		has_map = 0;
+		m.ssn = p->seq - sf->ssn_base;
+		m.len = MPX_MAP_INFINITE;
+		m.fin = 0;
+		m.has_csum = 0;
 	}
+	if (!has_map && p->plen && sf->cm_head) {
+		/* data without a DSS rides on the subflow's latest mapping */
+		const struct mpx_cmap *last = &sf->cm[(sf->cm_head - 1) & (MPX_CMAP - 1)];
+
+		m.dsn = last->dsn;
+		m.ssn = last->seq - sf->ssn_base;
+		m.len = last->len;
+		if (last->len == MPX_MAP_INFINITE) {
+			/* re-anchor far from the mapping's start so a fallen
+			 * back connection never runs off its end */
+			__s32 off = p->seq - last->seq;
+
+			if (off < 0 || off >= (__s32)(MPX_MAP_INFINITE / 2)) {
+				m.dsn += off;
+				m.ssn += off;
+			}
+		}
+		has_map = 1;
+	}
+
+	tx->seq = c->c_nxt;
 	if (has_map) {
 		__u32 base = c->c_seq0 + (__u32)(m.dsn - (c->idsn_c + 1));
-		__u64 end = m.dsn + m.dlen;
+		__u64 end = m.dsn + m.len;
 
-		if (m.fin && m.dlen == 1 && m.ssn == 0) {
+		if (m.fin && m.len == 1 && m.ssn == 0) {
 			/* DATA_FIN alone: it sits at the DSN it names */
 			if (!p->plen)
 				tx->seq = base;
 			fin = 1;
 		} else {
-			/* subflow-relative sequence number of this segment */
-			rel = p->seq - (c->c_seq0 - 1);
-			__u32 off = rel - m.ssn;
-			__u32 span = m.dlen - m.fin;
+			__u32 off = p->seq - sf->ssn_base - m.ssn;
+			__u32 span = m.len - m.fin;
 
 			if (p->plen && (off >= span || off + p->plen > span)) {
+				/* RFC 8684 3.3.1: the mapping must cover the segment */
 				mpx_note(v, MPX_ST_DSS_NOT_MATCHING);
-			} else {
-				tx->seq = base + off;
-				if (m.fin && off + p->plen == span)
-					fin = 1;
-				if ((c->flags & MPX_CF_CSUM) && m.has_csum && off == 0) {
-					/* a mapping longer than its first segment
-					 * cannot be summed without its other bytes */
-					if (p->plen != span)
-						mpx_note(v, MPX_ST_DATA_CSUM_UNVERIFIED);
-					else if (mpx_csum_dss(m.dsn, m.ssn, m.dlen,
-							      mpx_pkt_payload_sum(p)) != m.csum) {
-						mpx_note(v, MPX_ST_DATA_CSUM_ERR);
-						v->act = MPX_ACT_DROP;
-						return;
-					} else {
-						mpx_note(v, MPX_ST_DATA_CSUM_OK);
-					}
+				v->act = MPX_ACT_DROP;
+				return;
+			}
+			tx->seq = base + off;
+			if (m.fin && off + p->plen == span)
+				fin = 1;
+			if ((c->flags & MPX_CF_CSUM) && m.has_csum && off == 0) {
+				/* a mapping longer than its first segment
+				 * cannot be summed without its other bytes */
+				if (p->plen != span)
+					mpx_note(v, MPX_ST_DATA_CSUM_UNVERIFIED);
+				else if (mpx_csum_dss(m.dsn, m.ssn, m.len,
+						      mpx_pkt_payload_sum(p)) != m.csum) {
+					mpx_note(v, MPX_ST_DATA_CSUM_ERR);
+					v->act = MPX_ACT_DROP;
+					return;
+				} else {
+					mpx_note(v, MPX_ST_DATA_CSUM_OK);
 				}
 			}
+			/* only now: a mapping that failed its checksum is no
+			 * more trustworthy than its data (RFC 8684 3.7) */
+			mpx_sf_note_map(sf, m.dsn, sf->ssn_base + m.ssn, span);
 		}
+		if (m.len == MPX_MAP_INFINITE)
+			end = m.dsn + (tx->seq - base) + p->plen;
 		if ((__s64)(end - c->c2s_ref) > 0)
 			c->c2s_ref = end;
+	} else if (p->plen) {
+		/* data no mapping explains (RFC 8684 3.3: a protocol violation) */
+		mpx_note(v, MPX_ST_DSS_NOT_MATCHING);
+		v->act = MPX_ACT_DROP;
+		return;
 	}
+
+	tx->flags &= ~MPX_TCP_FIN;
 	if (fin) {
 		tx->flags |= MPX_TCP_FIN;
 		c->c_fin_seq = tx->seq + p->plen;
 		if (!(c->state & MPX_CS_C_DATAFIN))
 			mpx_note(v, MPX_ST_DATA_FIN_RX);
 		set |= MPX_CS_C_DATAFIN;
-	}
-	if (p->flags & MPX_TCP_FIN) {
-		set |= MPX_CS_C_SUBFIN;
-		/* no DATA_FIN came first: it is the connection's end too */
-		if (!fin && !(c->state & MPX_CS_C_DATAFIN)) {
+	} else if (sub_fin) {
+		if (c->state & MPX_CS_C_DATAFIN) {
+			/* the subflow's FIN after the DATA_FIN: a duplicate of
+			 * the FIN the server has (it may carry the ACK the
+			 * server's LAST_ACK waits for; the server's answer
+			 * acknowledges it). Data on it stays where its mapping
+			 * puts it and keeps the FIN only if it ends there. */
+			if (!p->plen)
+				tx->seq = c->c_fin_seq;
+			if (tx->seq + p->plen == c->c_fin_seq)
+				tx->flags |= MPX_TCP_FIN;
+		} else {
+			/* no DATA_FIN came first: the connection's end too */
 			c->c_fin_seq = tx->seq + p->plen;
 			set |= MPX_CS_C_DATAFIN;
+			tx->flags |= MPX_TCP_FIN;
 		}
-	} else if (!fin && (c->state & MPX_CS_C_DATAFIN) && tx->seq == c->c_fin_seq) {
-		/* The server counted our FIN; the client's subflow has not sent
-		 * one, so its ACKs still sit on the FIN's number. The server
-		 * would take them for old duplicates and ignore their ACK. */
-		tx->seq = c->c_fin_seq + 1;
+		set |= MPX_CS_C_SUBFIN;
+	}
+	if (mpx_seq_after(tx->seq + p->plen + !!(tx->flags & MPX_TCP_FIN), c->c_nxt))
+		c->c_nxt = tx->seq + p->plen + !!(tx->flags & MPX_TCP_FIN);
+	c->c_ack = tx->ack;
+	if (mpx_seq_after(p->seq + p->plen + sub_fin, sf->rcv_hi))
+		sf->rcv_hi = p->seq + p->plen + sub_fin;
+	if (sub_fin) {
+		sf->fin_seq = p->seq + p->plen;
+		sf->flags |= MPX_SF_C_FIN;
 	}
 out:
 	mpx_conn_set(c, set);
 	c->last_ns = now;
 }
 
-/* Server segment on an established connection. psum: payload sum. */
-MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
+/*
+ * Server segment on an established connection, sent on subflow sf (one
+ * subflow: the initial one, whose sequence numbers are the server's). The
+ * server's acknowledgement is data-level: it becomes the DATA_ACK, and the
+ * subflow's acknowledgement follows from it (mpx_sf_acked).
+ */
+MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_pkt *p,
 			struct mpx_tx *tx, struct mpx_verdict *v, __u64 now)
 {
 	__u8 opt[MPX_DSS_ROOM];
@@ -440,7 +619,11 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
 		 * RST + MP_FASTCLOSE + MP_TCPRST */
 		mpx_tx_stripped(tx, p, 0);
 		olen = mpx_build_fastclose(opt, c->key_c);
-		mpx_optbuf_append(&tx->opt, opt, olen);
+		if (mpx_optbuf_append(&tx->opt, opt, olen)) {
+			/* a RST needs none of the server's own options */
+			tx->opt.len = 0;
+			mpx_optbuf_append(&tx->opt, opt, olen);
+		}
 		olen = mpx_build_tcprst(opt, 0, MPX_RST_UNSPEC);
 		mpx_optbuf_append(&tx->opt, opt, olen);
 		mpx_optbuf_pad(&tx->opt);
@@ -468,13 +651,9 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
 	if (p->opts.has & MPX_HAS_TS)
 		c->s_tsval = p->opts.tsval;
 	data_ack = mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) + (p->ack - c->c_seq0));
-	if ((c->state & MPX_CS_C_DATAFIN) && p->ack == c->c_fin_seq + 1) {
+	tx->ack = mpx_sf_acked(sf, data_ack);
+	if ((c->state & MPX_CS_C_DATAFIN) && p->ack == c->c_fin_seq + 1)
 		set |= MPX_CS_C_FIN_ACKED;
-		/* the client's subflow has not sent its FIN yet: do not
-		 * acknowledge more than it sent */
-		if (!(c->state & MPX_CS_C_SUBFIN))
-			tx->ack = c->c_fin_seq;
-	}
 
 	with_map = p->plen || fin;
 	if (with_map) {
@@ -496,15 +675,9 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, const struct mpx_pkt *p,
 	olen = mpx_build_dss(opt, data_ack, with_map, dsn, ssn, dlen, fin,
 			     c->flags & MPX_CF_CSUM, csum);
 
-	/* the DSS has priority over SACK blocks for the option space */
-	mpx_opts_copy_kept(&tx->opt, p->opt, p->opts.len, MPX_SACK_MAX);
-	if (tx->opt.len + olen > MPX_TCP_OPT_MAX && p->opts.sack_n) {
-		__u32 over = tx->opt.len + olen - MPX_TCP_OPT_MAX;
-		int max_sack = p->opts.sack_n - (int)((over + 7) >> 3);
-
-		mpx_opts_copy_kept(&tx->opt, p->opt, p->opts.len,
-				   max_sack > 0 ? max_sack : 0);
-	}
+	/* The server's SACK blocks are in its own space (the client's data
+	 * at the server), not the subflow's: they cannot go to the client. */
+	mpx_opts_copy_kept(&tx->opt, p->opt, p->opts.len, 0);
 	if (mpx_optbuf_append(&tx->opt, opt, olen)) {
 		/* only exotic option sets (TCP-MD5, TCP-AO) get here */
 		mpx_note(v, MPX_ST_DSS_NO_ROOM);

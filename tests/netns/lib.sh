@@ -17,6 +17,9 @@ FAILED=0
 cleanup() {
 	local rc=$?
 	set +e
+	# what the gateway saw, for the post-mortem
+	[ -e "$MPXDP_PIN_DIR/stats" ] && mpxdp stats >"$LOG/stats.final" 2>&1
+	[ -e "$MPXDP_PIN_DIR/conns" ] && mpxdp conn show >"$LOG/conns.final" 2>&1
 	tb_cleanup
 	if [ $rc -ne 0 ] || [ $FAILED -ne 0 ]; then
 		echo "# $TEST: FAILED (logs in $LOG)"
