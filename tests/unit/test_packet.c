@@ -343,6 +343,7 @@ Test(packet, emit_modified_every_frame)
 			} else if (variant == 2) {
 				tx.opt.len = 0; /* no options at all */
 				tx.flags |= MPX_TCP_FIN;
+				tx.flags ^= 0xc0; /* ECE and CWR are tx's to set or clear */
 			}
 			mpx_optbuf_pad(&tx.opt);
 			len = emit_frame(out, f->data, &p, &tx, 0);
@@ -352,8 +353,12 @@ Test(packet, emit_modified_every_frame)
 			cr_expect_eq(h.ack, tx.ack);
 			cr_expect_eq(h.win, tx.win);
 			cr_expect_eq(h.sport, tx.sport);
-			cr_expect_eq(h.flags & 0x3f, tx.flags);
-			cr_expect_eq(h.flags & 0xc0, f->data[14 + p.l3len + 13] & 0xc0, "ECE/CWR kept");
+			/* all eight flag bits are tx's; mpx_tx_stripped() starts
+			 * from the received ones, ECE and CWR included */
+			cr_expect_eq(h.flags, tx.flags, "%s#%u variant %d: flags %#x, tx %#x", f->id, f->frame, variant,
+				     h.flags, tx.flags);
+			cr_expect_eq(h.flags & 0xc0, (f->data[14 + p.l3len + 13] & 0xc0) ^ (variant == 2 ? 0xc0 : 0),
+				     "%s#%u variant %d: ECE/CWR", f->id, f->frame, variant);
 			cr_expect_eq(h.optlen, tx.opt.len, "%s#%u", f->id, f->frame);
 			cr_expect_arr_eq(h.opt, tx.opt.b, tx.opt.len);
 			cr_expect_eq(h.plen, p.plen, "%s#%u", f->id, f->frame);
@@ -400,6 +405,7 @@ Test(packet, emit_crafted_v6_and_bits)
 			/* identity */
 			memset(&tx, 0, sizeof(tx));
 			mpx_tx_init(&tx, &p);
+			cr_expect_eq(tx.flags, 0xc0 | f.flags, "mpx_tx_init: all eight flag bits");
 			memcpy(tx.opt.b, p.opt, 12);
 			tx.opt.len = 12;
 			olen = emit_frame(out, buf, &p, &tx, 0);

@@ -17,11 +17,21 @@
  *   server. Where the kernel's DSS is exactly the one the gateway builds,
  *   the whole emitted segment must equal the captured one byte for byte.
  *
- * Two places where the kernel is not a plain TCP peer are allowed for
+ * The connection and its initial subflow are set up as the daemon's
+ * install() does. Capture order matters: the client's frames record its
+ * mappings (the subflow's ring), the server's frames that acknowledge them
+ * come later, and the subflow acknowledgement the gateway derives from
+ * them must be the one the kernel gave: on one subflow without
+ * reinjection, "the server acknowledged the data these subflow bytes
+ * carry" and "the kernel acknowledged these subflow bytes" are the same.
+ *
+ * Places where the kernel is not a plain TCP peer are allowed for
  * explicitly: Linux's DATA_ACK can lag its own subflow ACK (the gateway's
  * follows the plain server's ACK, so it is then ahead of the kernel's,
- * never behind), and after the client's DATA_FIN went to the server as a
- * FIN, client segments on the FIN's number move past it (translate.h).
+ * never behind); segments without data carry the gateway's own next
+ * sequence number (past the FIN the client's DATA_FIN became) and, without
+ * a DATA_ACK, the last acknowledgement the gateway sent; and the server's
+ * SACK blocks, in the server's space, are not passed on.
  *
  * The replay stops at the first MP_FAIL or infinite mapping (the gateway
  * does not implement that exchange from the server's side), and once both
@@ -35,15 +45,23 @@ struct replay {
 	const struct vec_conn *c;
 	const struct vec_subflow *sf;
 	struct mpx_conn conn;
+	struct mpx_sf gsf; /* the gateway's record of the initial subflow */
 	/* what the replay has seen so far */
 	int c_datafin;	       /* the gateway sent the client's FIN */
 	uint32_t c_fin_seq;    /* at this server-side seq */
 	uint64_t c_datafin_dsn;
+	uint32_t c_nxt;	       /* next server-side seq after what went to the server */
+	uint32_t c_ack;	       /* the last acknowledgement that went to the server */
+	uint32_t rcv_hi;       /* end of the highest client subflow byte (FIN counted) */
 	int s_datafin;	       /* the gateway sent a DATA_FIN */
 	uint64_t s_datafin_dsn;
 	int stopped;
 	unsigned n_c2s, n_s2c, n_exact, n_maps, n_csum;
 	unsigned n_ack_same, n_ack_lag; /* kernel DATA_ACK == / < its TCP ack */
+	unsigned n_sf_ack;		/* server frames whose subflow ACK was compared */
+	unsigned n_fin_held;		/* ... where the server acknowledged a FIN the subflow never sent */
+	unsigned n_nodata_moved;	/* data-less client frames given c_nxt != their seq */
+	unsigned n_sack;		/* server frames whose SACK blocks were removed */
 };
 
 static int same_ep(const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
@@ -113,9 +131,28 @@ static void setup(struct replay *r, const struct vec_conn *c, const struct vec_s
 		r->conn.c_seq0 = h.ack;
 	}
 	r->conn.s_seq0 = sf->isn_resp + 1;
+	r->conn.s_nxt = r->conn.s_seq0;
 	r->conn.c2s_ref = r->conn.idsn_c + 1;
 	r->conn.s2c_ref = r->conn.idsn_g + 1;
 	r->conn.flags = c->csum ? MPX_CF_CSUM : 0;
+	r->conn.c_nxt = r->conn.c_seq0;
+	r->conn.c_ack = r->conn.s_seq0;
+	/* the 4-tuple, from the client's point of view */
+	memcpy(r->conn.key0.c_addr, sf->init_addr, 16);
+	memcpy(r->conn.key0.s_addr, sf->resp_addr, 16);
+	r->conn.key0.c_port = sf->init_port;
+	r->conn.key0.s_port = sf->resp_port;
+	r->conn.key0.v6 = sf->family == 6;
+	/* the initial subflow, as install() sets it up */
+	r->gsf.key = r->conn.key0;
+	r->gsf.flags = MPX_SF_INITIAL;
+	r->gsf.ssn_base = r->conn.c_seq0 - 1;
+	r->gsf.rcv_hi = r->conn.c_seq0;
+	r->gsf.ack = r->conn.c_seq0;
+	/* the replay's own account of the same */
+	r->c_nxt = r->conn.c_seq0;
+	r->c_ack = r->conn.s_seq0;
+	r->rcv_hi = r->conn.c_seq0;
 }
 
 /* Is the DSS's DATA_FIN carried by this segment? (rel: seq relative to ISN) */
@@ -153,6 +190,11 @@ static void emit_ok(const struct vec_frame *f, const struct mpx_pkt *p, const st
 	cr_expect(ref_tcp_ok(h.ip, h.ip_len), "%s#%u: emitted checksums", f->id, f->frame);
 }
 
+static int seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
 static void do_c2s(struct replay *r, const struct vec_frame *f, const struct ref_hdr *h)
 {
 	struct mpx_conn *cn = &r->conn;
@@ -161,15 +203,15 @@ static void do_c2s(struct replay *r, const struct vec_frame *f, const struct ref
 	struct mpx_verdict v;
 	struct ref_dss rd;
 	uint8_t want[40];
-	int wl, fin_here;
+	int wl, fin_here, fin_out, sub_fin = !!(h->flags & MPX_TCP_FIN);
 	/* subflow-relative: SSN 1 is c_seq0 (after any TFO data in the SYN) */
-	uint32_t rel = h->seq - (r->conn.c_seq0 - 1), exp_seq, exp_ack;
+	uint32_t rel = h->seq - (r->conn.c_seq0 - 1), exp_seq, exp_ack, end;
 
 	memset(&v, 0, sizeof(v));
 	memset(&tx, 0, sizeof(tx));
 	ref_dss_of_area(h->opt, (int)h->optlen, &rd);
 	cr_assert_eq(mpx_pkt_load(&p, f->data, f->len), MPX_PKT_OK);
-	mpx_c2s(cn, &p, &tx, &v, 0);
+	mpx_c2s(cn, &r->gsf, &p, &tx, &v, 0);
 	r->n_c2s++;
 
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s#%u: act %d (%s)", f->id, f->frame, v.act, evs(&v));
@@ -177,26 +219,50 @@ static void do_c2s(struct replay *r, const struct vec_frame *f, const struct ref
 	cr_expect(!has_ev(&v, MPX_ST_DSS_NOT_MATCHING), "%s#%u", f->id, f->frame);
 	cr_expect(!has_ev(&v, MPX_ST_DATA_ACK_INVALID), "%s#%u", f->id, f->frame);
 	cr_expect(!has_ev(&v, MPX_ST_MPC_KEY_MISMATCH), "%s#%u", f->id, f->frame);
-
 	/* options: no MPTCP, the others byte for byte and in order */
 	wl = ref_strip_mptcp_pad(h->opt, (int)h->optlen, want);
 	cr_expect_eq(ref_count_mptcp(tx.opt.b, tx.opt.len), 0, "%s#%u", f->id, f->frame);
 	cr_expect_eq(tx.opt.len, wl, "%s#%u", f->id, f->frame);
 	cr_expect_arr_eq(tx.opt.b, want, (size_t)wl, "%s#%u options", f->id, f->frame);
 
-	/* sequence number: identity; after the client's DATA_FIN went out as a
-	 * FIN, segments that still sit on the FIN's number move past it */
+	if ((h->flags & MPX_TCP_RST) || ref_find_mptcp(h->opt, (int)h->optlen, MPX_MP_FASTCLOSE) >= 0) {
+		/* the server hears a RST where the gateway stands, nothing more */
+		cr_expect(tx.flags & MPX_TCP_RST, "%s#%u", f->id, f->frame);
+		cr_expect_eq(tx.seq, r->c_nxt, "%s#%u", f->id, f->frame);
+		cr_expect_eq(tx.ack, r->c_ack, "%s#%u", f->id, f->frame);
+		cr_expect_eq(tx.plen, 0, "%s#%u", f->id, f->frame);
+		cr_expect(cn->state & MPX_CS_RST);
+		emit_ok(f, &p, &tx, f->data);
+		r->stopped = 1;
+		return;
+	}
+	cr_expect_eq(tx.plen, h->plen, "%s#%u: payload kept", f->id, f->frame);
+
+	/* sequence number: data at its own number (the subflow's numbers are
+	 * the data's here); a DATA_FIN alone at its DSN's place; a subflow FIN
+	 * after the DATA_FIN on the FIN the server has; anything else without
+	 * data at the gateway's next sequence number, which is past the FIN
+	 * the DATA_FIN became (the client's subflow has not sent one) */
 	fin_here = datafin_here(&rd, rel, h->plen);
-	exp_seq = h->seq;
-	if (r->c_datafin && !fin_here && !(h->flags & MPX_TCP_FIN) && h->seq == r->c_fin_seq)
-		exp_seq = h->seq + 1;
+	if (h->plen)
+		exp_seq = h->seq;
+	else if (fin_here && rd.dlen == 1 && rd.ssn == 0)
+		exp_seq = cn->c_seq0 + (uint32_t)((rd.dsn8 ? rd.dsn : mpx_widen(cn->c2s_ref, (uint32_t)rd.dsn)) -
+						  (cn->idsn_c + 1));
+	else if (sub_fin && r->c_datafin)
+		exp_seq = r->c_fin_seq;
+	else
+		exp_seq = r->c_nxt;
+	if (!h->plen && exp_seq != h->seq)
+		r->n_nodata_moved++;
 	cr_expect_eq(tx.seq, exp_seq, "%s#%u: seq %u, want %u", f->id, f->frame, tx.seq, exp_seq);
 
-	/* acknowledgement: the DATA_ACK mapped to the server's space. On a
-	 * single subflow it is the TCP ack, or behind it when the kernel's
-	 * DATA_ACK lags its subflow ACK; it also counts the server's FIN once
-	 * the client acknowledged the DATA_FIN that stood for it. */
-	exp_ack = h->ack;
+	/* acknowledgement: the DATA_ACK mapped to the server's space, else the
+	 * last one the gateway sent. On a single subflow it is the TCP ack, or
+	 * behind it when the kernel's DATA_ACK lags its subflow ACK; it also
+	 * counts the server's FIN once the client acknowledged the DATA_FIN
+	 * that stood for it. */
+	exp_ack = r->c_ack;
 	if (rd.present && rd.has_ack) {
 		uint32_t da = (uint32_t)rd.data_ack, tcp_ack = h->ack;
 
@@ -212,11 +278,15 @@ static void do_c2s(struct replay *r, const struct vec_frame *f, const struct ref
 			r->n_ack_lag++;
 	}
 	cr_expect_eq(tx.ack, exp_ack, "%s#%u: ack %u, want %u", f->id, f->frame, tx.ack, exp_ack);
+	r->c_ack = exp_ack;
 
-	/* FIN exactly where the DATA_FIN is, plus the subflow's own */
-	cr_expect_eq(!!(tx.flags & MPX_TCP_FIN), fin_here || (h->flags & MPX_TCP_FIN),
-		     "%s#%u: FIN %d", f->id, f->frame, !!(tx.flags & MPX_TCP_FIN));
-	cr_expect_eq(tx.flags & ~MPX_TCP_FIN, h->flags & 0x3f & ~MPX_TCP_FIN, "%s#%u", f->id, f->frame);
+	/* FIN exactly where the DATA_FIN is, plus the subflow's own; every
+	 * other flag bit (ECE and CWR too) as the client sent it */
+	fin_out = fin_here || sub_fin;
+	cr_expect_eq(!!(tx.flags & MPX_TCP_FIN), fin_out, "%s#%u: FIN %d", f->id, f->frame,
+		     !!(tx.flags & MPX_TCP_FIN));
+	cr_expect_eq(tx.flags & ~MPX_TCP_FIN, h->flags & ~MPX_TCP_FIN, "%s#%u: flags %#x, sent %#x", f->id,
+		     f->frame, tx.flags, h->flags);
 	cr_expect_eq(tx.win, h->win);
 	cr_expect(!memcmp(tx.saddr, h->saddr, 16) && !memcmp(tx.daddr, h->daddr, 16) &&
 			  tx.sport == h->sport && tx.dport == h->dport,
@@ -231,11 +301,21 @@ static void do_c2s(struct replay *r, const struct vec_frame *f, const struct ref
 		cr_expect(cn->state & MPX_CS_C_DATAFIN);
 		cr_expect_eq(cn->c_fin_seq, r->c_fin_seq, "%s#%u", f->id, f->frame);
 	}
-	if (h->flags & MPX_TCP_FIN)
+	if (seq_after(exp_seq + h->plen + (uint32_t)fin_out, r->c_nxt))
+		r->c_nxt = exp_seq + h->plen + (uint32_t)fin_out;
+	cr_expect_eq(cn->c_nxt, r->c_nxt, "%s#%u: c_nxt %u, want %u", f->id, f->frame, cn->c_nxt, r->c_nxt);
+	cr_expect_eq(cn->c_ack, r->c_ack, "%s#%u", f->id, f->frame);
+
+	/* the subflow's record: the highest byte seen, its FIN */
+	end = h->seq + h->plen + (uint32_t)sub_fin;
+	if (seq_after(end, r->rcv_hi))
+		r->rcv_hi = end;
+	cr_expect_eq(r->gsf.rcv_hi, r->rcv_hi, "%s#%u: rcv_hi %u, want %u", f->id, f->frame, r->gsf.rcv_hi,
+		     r->rcv_hi);
+	if (sub_fin) {
 		cr_expect(cn->state & MPX_CS_C_SUBFIN, "%s#%u", f->id, f->frame);
-	if (h->flags & MPX_TCP_RST) {
-		cr_expect(cn->state & MPX_CS_RST);
-		r->stopped = 1;
+		cr_expect(r->gsf.flags & MPX_SF_C_FIN, "%s#%u", f->id, f->frame);
+		cr_expect_eq(r->gsf.fin_seq, h->seq + h->plen, "%s#%u", f->id, f->frame);
 	}
 }
 
@@ -272,7 +352,7 @@ static void do_s2c(struct replay *r, const struct vec_frame *f, const struct ref
 
 	memset(&v, 0, sizeof(v));
 	memset(&tx, 0, sizeof(tx));
-	mpx_s2c(cn, &p, &tx, &v, 0);
+	mpx_s2c(cn, &r->gsf, &p, &tx, &v, 0);
 	r->n_s2c++;
 
 	if (h->flags & MPX_TCP_RST) {
@@ -293,17 +373,36 @@ static void do_s2c(struct replay *r, const struct vec_frame *f, const struct ref
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s#%u: act %d (%s)", f->id, f->frame, v.act, evs(&v));
 	cr_expect(!has_ev(&v, MPX_ST_DSS_NO_ROOM), "%s#%u", f->id, f->frame);
 	cr_expect_eq(tx.seq, h->seq, "%s#%u", f->id, f->frame);
-	cr_expect_eq(tx.ack, h->ack, "%s#%u: ack %u, the kernel's %u", f->id, f->frame, tx.ack, h->ack);
-	cr_expect_eq(tx.flags, b.flags, "%s#%u: flags %#x want %#x", f->id, f->frame, tx.flags, b.flags);
+	cr_expect_eq(tx.plen, h->plen, "%s#%u", f->id, f->frame);
+	/* the subflow acknowledgement: the client's subflow bytes whose data
+	 * the (plain) server acknowledged. With the subflow's numbers being
+	 * the data's and no reinjection, exactly what the kernel acknowledged
+	 * on its subflow: also right after the client's DATA_FIN, where the
+	 * plain server acknowledges the FIN and the kernel only the data (the
+	 * client's subflow has sent no FIN yet), and after the subflow FIN. */
+	cr_expect_eq(tx.ack, h->ack, "%s#%u: ack %u, the kernel's %u (server's %u)", f->id, f->frame, tx.ack,
+		     h->ack, b.ack);
+	cr_expect(!seq_after(tx.ack, r->rcv_hi), "%s#%u: ack %u beyond what the client sent (%u)", f->id, f->frame,
+		  tx.ack, r->rcv_hi);
+	cr_expect_eq(r->gsf.ack, tx.ack, "%s#%u", f->id, f->frame);
+	r->n_sf_ack++;
+	if (b.ack != h->ack)
+		r->n_fin_held++;
+	cr_expect_eq(tx.flags, b.flags | (h->flags & 0xc0), "%s#%u: flags %#x want %#x", f->id, f->frame, tx.flags,
+		     b.flags);
 	cr_expect_eq(tx.win, h->win);
 
-	/* one MPTCP option, the DSS; everything else as the server sent it */
+	/* one MPTCP option, the DSS; everything else as the server sent it,
+	 * but its SACK blocks (in the server's space, not the subflow's) */
 	cr_expect_eq(ref_count_mptcp(tx.opt.b, tx.opt.len), 1, "%s#%u", f->id, f->frame);
+	cr_expect_eq(ref_count_kind(tx.opt.b, tx.opt.len, MPX_OPT_SACK), 0, "%s#%u", f->id, f->frame);
 	cr_expect_eq(tx.opt.len & 3, 0);
 	cr_expect_leq(tx.opt.len, 40);
+	if (ref_count_kind(h->opt, (int)h->optlen, MPX_OPT_SACK))
+		r->n_sack++;
 	{
 		int l1 = ref_strip_mptcp(tx.opt.b, tx.opt.len, a1);
-		int l2 = ref_strip_mptcp(h->opt, (int)h->optlen, a2);
+		int l2 = ref_strip_mptcp_sack(h->opt, (int)h->optlen, a2);
 
 		cr_expect_eq(l1, l2, "%s#%u", f->id, f->frame);
 		cr_expect_arr_eq(a1, a2, (size_t)l2, "%s#%u: kept options", f->id, f->frame);
@@ -393,6 +492,7 @@ static void do_s2c(struct replay *r, const struct vec_frame *f, const struct ref
 	if (exact && rd.present && rd.has_ack && rd.ack8 && (!rd.has_map || rd.dsn8) &&
 	    gd.data_ack == rd.data_ack && b.flags == (h->flags & 0x3f) && b.ack == h->ack &&
 	    ref_count_mptcp(h->opt, (int)h->optlen) == 1 &&
+	    !ref_count_kind(h->opt, (int)h->optlen, MPX_OPT_SACK) &&
 	    !corrupted_at(r->c, f->frame)) {
 		uint8_t out[2048];
 		size_t len = emit_frame(out, plain, &p, &tx, 0);
@@ -461,10 +561,15 @@ Test(translate, real_traffic_single_subflow)
 		setup(&r, c, sf);
 		replay(&r);
 		cr_log_info("%s: %u c2s + %u s2c frames, %u kernel mappings compared, %u byte-exact, "
-			    "%u checksums equal, DATA_ACK in step with the TCP ack %u times, behind %u",
-			    c->id, r.n_c2s, r.n_s2c, r.n_maps, r.n_exact, r.n_csum, r.n_ack_same, r.n_ack_lag);
+			    "%u checksums equal, DATA_ACK in step with the TCP ack %u times, behind %u; "
+			    "%u subflow ACKs equal the kernel's (%u of them short of the server's by the "
+			    "FIN the DATA_FIN became), %u data-less client segments moved to c_nxt, "
+			    "%u server SACKs removed",
+			    c->id, r.n_c2s, r.n_s2c, r.n_maps, r.n_exact, r.n_csum, r.n_ack_same, r.n_ack_lag,
+			    r.n_sf_ack, r.n_fin_held, r.n_nodata_moved, r.n_sack);
 		cr_expect_gt(r.n_c2s, 0, "%s", c->id);
 		cr_expect_gt(r.n_s2c, 0, "%s", c->id);
+		cr_expect_gt(r.n_sf_ack, 0, "%s", c->id);
 		/* a complete clean close leaves the connection closed */
 		if (!r.stopped && r.c_datafin && r.s_datafin)
 			cr_expect(MPX_CS_CLOSED(r.conn.state), "%s: state %#x after a clean close", c->id,

@@ -2,173 +2,13 @@
 /*
  * 7 (continued). The translation core on crafted segments: sequence-space
  * wraps, invalid DATA_ACKs, MP_FASTCLOSE, MP_CAPABLE key checks, resets,
- * FINs both ways, SACK trimming, and the handshake functions (client SYN,
- * server SYN-ACK, pending third ACK), the latter on real handshake frames.
+ * FINs both ways, the server's SACK blocks, and the handshake functions
+ * (client SYN, server SYN-ACK, pending third ACK), the latter on real
+ * handshake frames. test_subflow.c covers the subflow acknowledgements.
  * Every expectation is computed from the protocol (RFC 8684 and the rules
  * written in translate.h), not read back from the core.
  */
-#include <criterion/criterion.h>
-#include "tcore.h"
-
-/* ---- a synthetic connection ---------------------------------------------- */
-
-struct env {
-	struct mpx_conn c;
-	uint8_t caddr[16], saddr[16];
-	uint16_t cport, sport;
-	uint8_t buf[2048];
-	size_t len;
-};
-
-static const uint64_t KEY_C = 0x1122334455667788ull, KEY_G = 0x99aabbccddeeff01ull;
-
-static void env_init(struct env *e, uint64_t idsn_c, uint64_t idsn_g, uint32_t c_seq0,
-		     uint32_t s_seq0, int csum)
-{
-	memset(e, 0, sizeof(*e));
-	memcpy(e->caddr, "\x0a\x01\x00\x01", 4);
-	memcpy(e->saddr, "\x0a\x02\x00\x01", 4);
-	e->cport = 40001;
-	e->sport = 8080;
-	e->c.key_c = KEY_C;
-	e->c.key_g = KEY_G;
-	e->c.idsn_c = idsn_c;
-	e->c.idsn_g = idsn_g;
-	e->c.c_seq0 = c_seq0;
-	e->c.s_seq0 = s_seq0;
-	e->c.c2s_ref = idsn_c + 1;
-	e->c.s2c_ref = idsn_g + 1;
-	e->c.flags = csum ? MPX_CF_CSUM : 0;
-}
-
-static uint8_t PAYLOAD[1600];
-
-__attribute__((constructor)) static void init_payload(void)
-{
-	for (int i = 0; i < 1600; i++)
-		PAYLOAD[i] = (uint8_t)("MPTCP-vector-payload-0123456789abcdefghijklmnopqrstuvwxyz|"[i % 58]);
-}
-
-/* Build and load one segment. */
-static void seg(struct env *e, struct mpx_pkt *p, int from_client, uint32_t seq, uint32_t ack,
-		uint8_t flags, const uint8_t *opt, int optlen, int plen)
-{
-	struct fb f;
-
-	memset(&f, 0, sizeof(f));
-	memcpy(f.saddr, from_client ? e->caddr : e->saddr, 16);
-	memcpy(f.daddr, from_client ? e->saddr : e->caddr, 16);
-	f.sport = from_client ? e->cport : e->sport;
-	f.dport = from_client ? e->sport : e->cport;
-	f.seq = seq;
-	f.ack = ack;
-	f.flags = flags;
-	f.win = 502;
-	f.opt = opt;
-	f.optlen = optlen;
-	f.payload = PAYLOAD;
-	f.plen = plen;
-	e->len = fb_build(e->buf, sizeof(e->buf), &f);
-	cr_assert_gt(e->len, 0, "segment does not fit");
-	cr_assert_eq(mpx_pkt_load(p, e->buf, (uint32_t)e->len), MPX_PKT_OK);
-}
-
-/* ---- option writers (independent of options.h) ---------------------------- */
-
-static int o_pad(uint8_t *o, int n)
-{
-	while (n & 3)
-		o[n++] = 1;
-	return n;
-}
-
-static int o_ts(uint8_t *o, uint32_t val, uint32_t ecr)
-{
-	o[0] = o[1] = 1;
-	o[2] = 8;
-	o[3] = 10;
-	wbe32(o + 4, val);
-	wbe32(o + 8, ecr);
-	return 12;
-}
-
-/* DSS: ack_w / map_w are 0 (absent), 4 or 8 */
-static int o_dss(uint8_t *o, int ack_w, uint64_t ack, int map_w, uint64_t dsn, uint32_t ssn,
-		 uint16_t dlen, int fin, int has_csum, uint16_t csum)
-{
-	int n = 4;
-
-	o[0] = 30;
-	o[2] = 0x20;
-	o[3] = (uint8_t)((ack_w ? 1 : 0) | (ack_w == 8 ? 2 : 0) | (map_w ? 4 : 0) | (map_w == 8 ? 8 : 0) |
-			 (fin ? 16 : 0));
-	if (ack_w == 8)
-		wbe64(o + n, ack);
-	else if (ack_w == 4)
-		wbe32(o + n, (uint32_t)ack);
-	n += ack_w;
-	if (map_w) {
-		if (map_w == 8)
-			wbe64(o + n, dsn);
-		else
-			wbe32(o + n, (uint32_t)dsn);
-		n += map_w;
-		wbe32(o + n, ssn);
-		wbe16(o + n + 4, dlen);
-		n += 6;
-		if (has_csum) {
-			wbe16(o + n, csum);
-			n += 2;
-		}
-	}
-	o[1] = (uint8_t)n;
-	return n;
-}
-
-static int o_mpc(uint8_t *o, int len, uint8_t flags, uint64_t ka, uint64_t kb, uint16_t dlen, uint16_t cs)
-{
-	o[0] = 30;
-	o[1] = (uint8_t)len;
-	o[2] = 0x01;
-	o[3] = flags;
-	if (len >= 12)
-		wbe64(o + 4, ka);
-	if (len >= 20)
-		wbe64(o + 12, kb);
-	if (len >= 22)
-		wbe16(o + 20, dlen);
-	if (len >= 24)
-		wbe16(o + 22, cs);
-	return len;
-}
-
-static void run_c2s(struct env *e, struct mpx_pkt *p, struct mpx_tx *tx, struct mpx_verdict *v)
-{
-	memset(tx, 0, sizeof(*tx));
-	memset(v, 0, sizeof(*v));
-	mpx_c2s(&e->c, p, tx, v, 1000);
-}
-
-static void run_s2c(struct env *e, struct mpx_pkt *p, struct mpx_tx *tx, struct mpx_verdict *v,
-		    struct ref_dss *d)
-{
-	memset(tx, 0, sizeof(*tx));
-	memset(v, 0, sizeof(*v));
-	mpx_s2c(&e->c, p, tx, v, 2000);
-	ref_dss_of_area(tx->opt.b, tx->opt.len, d);
-}
-
-/* the emitted segment is well formed */
-static void emit_check(struct env *e, const struct mpx_pkt *p, const struct mpx_tx *tx)
-{
-	uint8_t out[2048];
-	size_t len = emit_frame(out, e->buf, p, tx, 0);
-	struct ref_hdr h;
-
-	cr_assert_eq(ref_parse(out, len, &h), 0);
-	cr_expect(ref_tcp_ok(h.ip, h.ip_len), "emitted checksums");
-	cr_expect_eq(h.optlen, tx->opt.len);
-}
+#include "synth.h"
 
 /* ---- sequence spaces ------------------------------------------------------- */
 
@@ -211,11 +51,17 @@ Test(xlat, widen_across_2_32)
 		cr_expect_eq(e.c.c2s_ref, idsn_c + 1 + 100 * (k + 1), "k %u: c2s_ref %#llx", k,
 			     (unsigned long long)e.c.c2s_ref);
 	}
-	/* the server acknowledges it all: 64-bit DATA_ACK past the boundary */
+	/* the server acknowledges half, then all: 64-bit DATA_ACK past the
+	 * boundary, and the subflow's acknowledgement across its own wrap */
+	seg(&e, &p, 0, s_seq0 + 1000, c_seq0 + 550, MPX_TCP_ACK, NULL, 0, 0);
+	run_s2c(&e, &p, &tx, &v, &d);
+	cr_expect_eq(d.data_ack, idsn_c + 1 + 550, "%#llx", (unsigned long long)d.data_ack);
+	cr_expect_eq(tx.ack, c_seq0 + 550, "subflow ack %#x", tx.ack);
 	seg(&e, &p, 0, s_seq0 + 1000, c_seq0 + 1000, MPX_TCP_ACK, NULL, 0, 0);
 	run_s2c(&e, &p, &tx, &v, &d);
 	cr_expect_eq(d.data_ack, idsn_c + 1 + 1000, "%#llx", (unsigned long long)d.data_ack);
 	cr_expect_not(d.has_map);
+	cr_expect_eq(tx.ack, c_seq0 + 1000, "subflow ack %#x", tx.ack);
 }
 
 /* Far past 2^32 bytes, in steps below 2^31 each way. */
@@ -248,7 +94,10 @@ Test(xlat, widen_many_wraps)
 		cr_expect_eq(tx.seq, c_seq0 + (uint32_t)off);
 		cr_expect_eq(tx.ack, s_seq0 + (uint32_t)off + 10);
 		cr_expect_eq(e.c.c2s_ref, idsn_c + 1 + off + 10);
-		/* the server's ACK of it, as a 64-bit DATA_ACK */
+		/* the server's ACK of it, as a 64-bit DATA_ACK (the subflow's
+		 * own acknowledgement is not checked here: no subflow skips
+		 * 768 MiB between two 10-byte mappings; test_subflow.c covers
+		 * its wraps) */
 		seg(&e, &p, 0, s_seq0 + (uint32_t)off + 10, c_seq0 + (uint32_t)off + 10, MPX_TCP_ACK, NULL, 0, 0);
 		run_s2c(&e, &p, &tx, &v, &d);
 		cr_expect_eq(d.data_ack, idsn_c + 1 + off + 10, "off %#llx", (unsigned long long)off);
@@ -336,23 +185,75 @@ Test(xlat, fastclose)
 		cr_expect(has_ev(&v, MPX_ST_FASTCLOSE_BAD), "key %d: %s", k, evs(&v));
 		cr_expect_not(e.c.state & MPX_CS_RST, "key %d", k);
 	}
-	/* the gateway's key: the server hears a RST */
+	/* the gateway's key: the server hears a RST, where the gateway stands
+	 * toward it (after 300 bytes of data: seq c_nxt, ack the last DATA_ACK),
+	 * whatever numbers and payload the client's segment has */
 	env_init(&e, 100, 200, 1000, 2000, 0);
+	n = o_pad(o, o_dss(o, 8, 201, 8, 101, 1, 300, 0, 0, 0));
+	seg(&e, &p, 1, 1000, 2000, MPX_TCP_ACK, o, n, 300);
+	run_c2s(&e, &p, &tx, &v);
+	cr_assert_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
 	n = o_ts(o, 1, 2);
 	o[n] = 30;
 	o[n + 1] = 12;
 	o[n + 2] = 0x70;
 	o[n + 3] = 0;
 	wbe64(o + n + 4, KEY_G);
-	seg(&e, &p, 1, 1000, 2000, MPX_TCP_ACK, o, n + 12, 0);
+	seg(&e, &p, 1, 5555, 2999, MPX_TCP_ACK, o, n + 12, 20);
 	run_c2s(&e, &p, &tx, &v);
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
-	cr_expect(tx.flags & MPX_TCP_RST);
+	cr_expect_eq(tx.flags, MPX_TCP_RST | MPX_TCP_ACK, "flags %#x", tx.flags);
 	cr_expect(has_ev(&v, MPX_ST_FASTCLOSE_RX), "%s", evs(&v));
 	cr_expect(e.c.state & MPX_CS_RST);
 	cr_expect(MPX_CS_CLOSED(e.c.state));
 	cr_expect_eq(ref_count_mptcp(tx.opt.b, tx.opt.len), 0);
+	cr_expect_eq(tx.seq, 1300, "seq %u: the gateway's next sequence number", tx.seq);
+	cr_expect_eq(tx.ack, 2000, "ack %u: the last acknowledgement sent", tx.ack);
+	cr_expect_eq(tx.plen, 0, "a RST carries none of the client's payload");
+	emit_check(&e, &p, &tx);
+}
+
+/* A client RST: on to the server at the gateway's own numbers, no payload. */
+Test(xlat, client_rst)
+{
+	struct env e;
+	struct mpx_pkt p;
+	struct mpx_tx tx;
+	struct mpx_verdict v;
+	uint8_t o[40];
+	int n;
+
+	/* before any data: c_seq0 and s_seq0, as install() left them */
+	env_init(&e, 100, 200, 1000, 2000, 0);
+	seg(&e, &p, 1, 77777, 88888, MPX_TCP_RST | MPX_TCP_ACK, NULL, 0, 0);
+	run_c2s(&e, &p, &tx, &v);
+	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
 	cr_expect_eq(tx.seq, 1000);
+	cr_expect_eq(tx.ack, 2000);
+	cr_expect(tx.flags & MPX_TCP_RST);
+	cr_expect(has_ev(&v, MPX_ST_RST_RX), "%s", evs(&v));
+	cr_expect(e.c.state & MPX_CS_RST);
+
+	/* after data both ways: where the gateway's numbers stand, also when
+	 * the subflow's own numbers have drifted (a reinjection) */
+	env_init(&e, 100, 200, 1000, 2000, 0);
+	n = o_pad(o, o_dss(o, 8, 201, 8, 101, 1, 300, 0, 0, 0));
+	seg(&e, &p, 1, 1000, 2000, MPX_TCP_ACK, o, n, 300);
+	run_c2s(&e, &p, &tx, &v);
+	seg(&e, &p, 0, 2000, 1300, MPX_TCP_ACK, NULL, 0, 50);
+	run_s2c(&e, &p, &tx, &v, &(struct ref_dss){ 0 });
+	/* the same 300 bytes again, as new subflow bytes */
+	n = o_pad(o, o_dss(o, 8, 251, 8, 101, 301, 300, 0, 0, 0));
+	seg(&e, &p, 1, 1300, 2050, MPX_TCP_ACK, o, n, 300);
+	run_c2s(&e, &p, &tx, &v);
+	cr_assert_eq(tx.seq, 1000, "the reinjection goes where its data is");
+	seg(&e, &p, 1, 1600, 2050, MPX_TCP_RST | MPX_TCP_ACK, NULL, 0, 10);
+	run_c2s(&e, &p, &tx, &v);
+	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
+	cr_expect_eq(tx.seq, 1300, "seq %u, not the subflow's 1600", tx.seq);
+	cr_expect_eq(tx.ack, 2050);
+	cr_expect_eq(tx.plen, 0);
+	cr_expect(e.c.state & MPX_CS_RST);
 	emit_check(&e, &p, &tx);
 }
 
@@ -513,9 +414,12 @@ Test(xlat, server_fin_becomes_data_fin)
 }
 
 /* The client closes first with a DATA_FIN on a pure ACK (Linux's way):
- * the server gets a FIN there; its ACK of that FIN is held at the FIN's
- * number until the client's subflow sends its own FIN. */
-Test(xlat, client_data_fin_ack_clamp)
+ * the server gets a FIN there. Its ACK of that FIN covers no subflow byte,
+ * so the subflow's acknowledgement stays at the FIN's number until the
+ * client's subflow sends its own FIN; the client's pure ACKs meanwhile
+ * carry the gateway's next sequence number, past the FIN. Across the
+ * 32-bit wrap of the sequence numbers. */
+Test(xlat, client_data_fin_then_subflow_fin)
 {
 	struct env e;
 	struct mpx_pkt p;
@@ -549,8 +453,8 @@ Test(xlat, client_data_fin_ack_clamp)
 	emit_check(&e, &p, &tx);
 
 	/* the server acknowledges the FIN: the client's subflow never sent
-	 * one, so the ACK toward it stays at the FIN's number, while the
-	 * DATA_ACK covers the DATA_FIN */
+	 * one, so the subflow ACK stays at the FIN's number (all 500 bytes),
+	 * while the DATA_ACK covers the DATA_FIN */
 	seg(&e, &p, 0, s0, fin_seq + 1, MPX_TCP_ACK, NULL, 0, 0);
 	run_s2c(&e, &p, &tx, &v, &d);
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
@@ -558,14 +462,20 @@ Test(xlat, client_data_fin_ack_clamp)
 	cr_expect_eq(d.data_ack, fin_dsn + 1, "DATA_ACK %#llx", (unsigned long long)d.data_ack);
 	cr_expect(e.c.state & MPX_CS_C_FIN_ACKED);
 
-	/* the client's next pure ACK still sits on the FIN's number: the
-	 * server already counted the FIN, so it must see FIN + 1 */
+	/* the client's next pure ACK still sits on the FIN's number: it goes
+	 * on at c_nxt, FIN + 1 (the server already counted the FIN and would
+	 * take it for an old duplicate) */
 	n = o_pad(o, o_ts(o, 3, 1) + o_dss(o + 12, 8, idsn_g + 1, 0, 0, 0, 0, 0, 0, 0));
 	seg(&e, &p, 1, fin_seq, s0, MPX_TCP_ACK, o, n, 0);
 	run_c2s(&e, &p, &tx, &v);
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
 	cr_expect_eq(tx.seq, fin_seq + 1, "seq %u", tx.seq);
+	cr_expect_eq(e.c.c_nxt, fin_seq + 1);
 	cr_expect_not(tx.flags & MPX_TCP_FIN);
+	/* a retransmission of the server's ACK does not move the subflow's */
+	seg(&e, &p, 0, s0, fin_seq + 1, MPX_TCP_ACK, NULL, 0, 0);
+	run_s2c(&e, &p, &tx, &v, &d);
+	cr_expect_eq(tx.ack, fin_seq);
 
 	/* the client's subflow FIN: the same FIN again for the server */
 	n = o_pad(o, o_ts(o, 4, 1) + o_dss(o + 12, 8, idsn_g + 1, 0, 0, 0, 0, 0, 0, 0));
@@ -576,9 +486,13 @@ Test(xlat, client_data_fin_ack_clamp)
 	cr_expect_eq(tx.seq, fin_seq);
 	cr_expect(e.c.state & MPX_CS_C_SUBFIN);
 	cr_expect_eq(e.c.c_fin_seq, fin_seq, "the FIN did not move");
+	cr_expect_eq(e.c.c_nxt, fin_seq + 1, "c_nxt counts that FIN once");
 	cr_expect_not(has_ev(&v, MPX_ST_DATA_FIN_RX), "DATA_FIN counted twice");
+	cr_expect(e.sf.flags & MPX_SF_C_FIN);
+	cr_expect_eq(e.sf.fin_seq, fin_seq);
+	cr_expect_eq(e.sf.rcv_hi, fin_seq + 1);
 
-	/* now the server's ACK of the FIN goes through as it is */
+	/* now the server's ACK of the FIN covers the subflow's FIN too */
 	seg(&e, &p, 0, s0, fin_seq + 1, MPX_TCP_ACK, NULL, 0, 0);
 	run_s2c(&e, &p, &tx, &v, &d);
 	cr_expect_eq(tx.ack, fin_seq + 1);
@@ -609,6 +523,20 @@ Test(xlat, client_fin_variants)
 	cr_expect_eq(e.c.c_fin_seq, 10 + 300);
 	cr_expect(e.c.state & MPX_CS_C_DATAFIN);
 	cr_expect_eq(e.c.c2s_ref, idsn_c + 1 + 301);
+	cr_expect_eq(e.c.c_nxt, 10 + 301);
+	cr_expect_eq(e.sf.rcv_hi, 10 + 300, "the DATA_FIN is no subflow byte");
+	cr_expect_not(e.sf.flags & MPX_SF_C_FIN);
+	{
+		struct ref_dss d;
+
+		/* the server acknowledges data and FIN: the subflow, all 300
+		 * bytes and no more (it sent no FIN) */
+		seg(&e, &p, 0, 20, 10 + 301, MPX_TCP_ACK, NULL, 0, 0);
+		run_s2c(&e, &p, &tx, &v, &d);
+		cr_expect_eq(tx.ack, 10 + 300, "ack %u", tx.ack);
+		cr_expect_eq(d.data_ack, idsn_c + 1 + 301);
+		cr_expect(e.c.state & MPX_CS_C_FIN_ACKED);
+	}
 
 	/* a subflow FIN with no DATA_FIN before it ends the connection too */
 	env_init(&e, idsn_c, idsn_g, 10, 20, 0);
@@ -619,7 +547,7 @@ Test(xlat, client_fin_variants)
 	cr_expect(tx.flags & MPX_TCP_FIN);
 	cr_expect_eq(e.c.state & (MPX_CS_C_DATAFIN | MPX_CS_C_SUBFIN), MPX_CS_C_DATAFIN | MPX_CS_C_SUBFIN);
 	cr_expect_eq(e.c.c_fin_seq, 10 + 40);
-	/* and the server's ACK of it is not held back */
+	/* and the server's ACK of that FIN covers the subflow's (the same FIN) */
 	struct ref_dss d;
 
 	seg(&e, &p, 0, 20, 10 + 41, MPX_TCP_ACK, NULL, 0, 0);
@@ -653,6 +581,28 @@ Test(xlat, client_mapping_checks)
 	run_c2s(&e, &p, &tx, &v);
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
 	cr_expect_not(has_ev(&v, MPX_ST_DATA_CSUM_ERR));
+	cr_expect(has_ev(&v, MPX_ST_DATA_CSUM_OK), "verified: %s", evs(&v));
+	cr_expect_not(has_ev(&v, MPX_ST_DATA_CSUM_UNVERIFIED), "%s", evs(&v));
+
+	/* a checksummed mapping over two segments: its sum needs bytes the
+	 * first segment does not have, so it goes on unverified (counted
+	 * once, on its first segment), whatever the checksum says */
+	for (int right = 0; right < 2; right++) {
+		uint16_t cs2 = ref_dss_csum(idsn_c + 1 + 200, 201, 400, PAYLOAD, 400);
+
+		env_init(&e, idsn_c, idsn_g, 5000, 6000, 1);
+		for (int k = 0; k < 2; k++) {
+			n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1 + 200, 201, 400, 0, 1,
+					   (uint16_t)(right ? cs2 : cs2 ^ 0x0f0f)));
+			seg(&e, &p, 1, 5200 + 200 * (uint32_t)k, 6000, MPX_TCP_ACK, o, n, 200);
+			run_c2s(&e, &p, &tx, &v);
+			cr_expect_eq(v.act, MPX_ACT_FWD, "right %d segment %d: %s", right, k, evs(&v));
+			cr_expect_eq(tx.seq, 5200 + 200 * (uint32_t)k);
+			cr_expect_eq(has_ev(&v, MPX_ST_DATA_CSUM_UNVERIFIED), k == 0, "right %d segment %d: %s", right, k,
+				     evs(&v));
+			cr_expect_not(has_ev(&v, MPX_ST_DATA_CSUM_OK) || has_ev(&v, MPX_ST_DATA_CSUM_ERR), "%s", evs(&v));
+		}
+	}
 
 	/* checksums off: not checked */
 	env_init(&e, idsn_c, idsn_g, 5000, 6000, 0);
@@ -661,22 +611,33 @@ Test(xlat, client_mapping_checks)
 	run_c2s(&e, &p, &tx, &v);
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
 
-	/* a mapping that does not cover the segment: kept in place */
-	env_init(&e, idsn_c, idsn_g, 5000, 6000, 0);
-	n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1 + 7777, 901, 100, 0, 0, 0));
-	seg(&e, &p, 1, 5000, 6000, MPX_TCP_ACK, o, n, 200);
-	run_c2s(&e, &p, &tx, &v);
-	cr_expect(has_ev(&v, MPX_ST_DSS_NOT_MATCHING), "%s", evs(&v));
-	cr_expect_eq(tx.seq, 5000);
+	/* a mapping that does not cover the segment (RFC 8684 3.3.1): dropped,
+	 * and nothing of it recorded */
+	const struct {
+		uint32_t ssn;
+		uint16_t dlen;
+	} bad[] = { { 901, 100 }, { 1, 100 }, { 2, 200 }, { 0, 200 }, { 201, 200 }, { 101, 150 } };
 
-	/* an infinite mapping (length 0): plain TCP, numbers as they are */
-	env_init(&e, idsn_c, idsn_g, 5000, 6000, 1);
-	n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1 + 999, 1000, 0, 0, 1, 0));
-	seg(&e, &p, 1, 5000 + 300, 6000, MPX_TCP_ACK, o, n, 100);
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		/* the segment: SSN 101..300 */
+		env_init(&e, idsn_c, idsn_g, 5000, 6000, 0);
+		n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1 + 7777, bad[k].ssn, bad[k].dlen, 0, 0, 0));
+		seg(&e, &p, 1, 5100, 6000, MPX_TCP_ACK, o, n, 200);
+		run_c2s(&e, &p, &tx, &v);
+		cr_expect_eq(v.act, MPX_ACT_DROP, "case %u", k);
+		cr_expect(has_ev(&v, MPX_ST_DSS_NOT_MATCHING), "case %u: %s", k, evs(&v));
+		cr_expect_eq(e.sf.cm_head, 0, "case %u: mapping recorded", k);
+		cr_expect_eq(e.sf.rcv_hi, 5000, "case %u", k);
+		cr_expect_eq(e.c.c_nxt, 5000, "case %u", k);
+		cr_expect_eq(e.c.c2s_ref, idsn_c + 1, "case %u", k);
+	}
+	/* ... and the same bytes under a mapping that covers them exactly */
+	env_init(&e, idsn_c, idsn_g, 5000, 6000, 0);
+	n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1 + 7777, 101, 200, 0, 0, 0));
+	seg(&e, &p, 1, 5100, 6000, MPX_TCP_ACK, o, n, 200);
 	run_c2s(&e, &p, &tx, &v);
 	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
-	cr_expect(has_ev(&v, MPX_ST_INFINITE_MAP_RX), "%s", evs(&v));
-	cr_expect_eq(tx.seq, 5000 + 300);
+	cr_expect_eq(tx.seq, 5000 + 7777);
 
 	/* a mapping placed elsewhere in the data sequence moves the segment */
 	env_init(&e, idsn_c, idsn_g, 5000, 6000, 0);
@@ -687,18 +648,60 @@ Test(xlat, client_mapping_checks)
 	cr_expect_eq(e.c.last_ns, 1000, "last_ns");
 }
 
-/* ---- SACK vs. the DSS --------------------------------------------------------- */
-
-/* largest k <= n with ts + NOP NOP SACK(k) + dss fitting in 40 bytes */
-static int sack_fit(int ts, int n, int dss)
+/*
+ * An infinite mapping (data-level length 0, RFC 8684 3.7): the client has
+ * fallen back, the connection carries on as plain TCP with the subflow's
+ * numbers taken as the data's (translate.h; InfiniteMapRx: "connection
+ * continues as plain TCP"). On the initial subflow, whose sequence numbers
+ * are the server's, the segment goes on where it is, and so does the plain
+ * TCP data that follows it without any DSS.
+ */
+Test(xlat, infinite_mapping_carries_on_as_plain_tcp)
 {
-	for (int k = n; k > 0; k--)
-		if ((ts ? 12 : 0) + 4 + 8 * k + dss <= 40)
-			return k;
-	return 0;
+	struct env e;
+	struct mpx_pkt p;
+	struct mpx_tx tx;
+	struct mpx_verdict v;
+	uint8_t o[40];
+	const uint64_t idsn_c = 0xabcdef0000ull, idsn_g = 0x1234;
+	int n;
+
+	for (int before = 0; before < 2; before++) {
+		env_init(&e, idsn_c, idsn_g, 5000, 6000, 1);
+		if (before) {
+			/* 300 bytes under an ordinary mapping first */
+			n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1, 1, 300, 0, 1,
+					   ref_dss_csum(idsn_c + 1, 1, 300, PAYLOAD, 300)));
+			seg(&e, &p, 1, 5000, 6000, MPX_TCP_ACK, o, n, 300);
+			run_c2s(&e, &p, &tx, &v);
+			cr_assert_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
+		}
+		/* the infinite mapping, on the segment at SSN 301 */
+		n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1 + 300, 301, 0, 0, 1, 0));
+		seg(&e, &p, 1, 5000 + 300, 6000, MPX_TCP_ACK, o, n, 100);
+		run_c2s(&e, &p, &tx, &v);
+		cr_expect(has_ev(&v, MPX_ST_INFINITE_MAP_RX), "before %d: %s", before, evs(&v));
+		cr_expect_eq(v.act, MPX_ACT_FWD, "before %d: the segment after an infinite mapping is dropped (%s)",
+			     before, evs(&v));
+		cr_expect_eq(tx.seq, 5000 + 300, "before %d", before);
+		/* plain TCP from here: no DSS at all */
+		seg(&e, &p, 1, 5000 + 400, 6000, MPX_TCP_ACK, NULL, 0, 100);
+		run_c2s(&e, &p, &tx, &v);
+		cr_expect_eq(v.act, MPX_ACT_FWD, "before %d: plain TCP data after the fallback is dropped (%s)", before,
+			     evs(&v));
+		cr_expect_eq(tx.seq, 5000 + 400, "before %d", before);
+	}
 }
 
-Test(xlat, sack_trimmed_for_dss)
+/* ---- the server's SACK blocks ------------------------------------------------ */
+
+/*
+ * The server's SACK blocks are in the server's space (the client's data at
+ * the server), not the subflow's: they never go to the client, whatever
+ * room there is. Everything else the server sent stays, in order, with the
+ * DSS after it.
+ */
+Test(xlat, server_sack_removed)
 {
 	for (int csum = 0; csum < 2; csum++) {
 		for (int ts = 0; ts < 2; ts++) {
@@ -710,19 +713,17 @@ Test(xlat, sack_trimmed_for_dss)
 					struct mpx_verdict v;
 					struct ref_dss d;
 					struct mpx_opts po;
-					uint8_t o[40];
-					int n = 0, dss = plen ? (csum ? 28 : 26) : 12, want;
+					uint8_t o[40], want[40];
+					uint32_t l[4];
+					int n = 0, dss = plen ? (csum ? 28 : 26) : 12, wl = 0;
 
-					if (ts)
+					for (int b = 0; b < 4; b++)
+						l[b] = 100000u + 1000u * (uint32_t)b;
+					if (ts) {
 						n = o_ts(o, 9, 10);
-					o[n++] = 1;
-					o[n++] = 1;
-					o[n++] = 5;
-					o[n++] = (uint8_t)(2 + 8 * nb);
-					for (int b = 0; b < nb; b++, n += 8) {
-						wbe32(o + n, 100000u + 1000u * b);
-						wbe32(o + n + 4, 100000u + 1000u * b + 500);
+						wl = o_ts(want, 9, 10);
 					}
+					n += o_sack(o + n, nb, l);
 					env_init(&e, 0x10, 0x20, 1, 1, csum);
 					seg(&e, &p, 0, 1, 1, MPX_TCP_ACK, o, n, plen);
 					run_s2c(&e, &p, &tx, &v, &d);
@@ -737,11 +738,15 @@ Test(xlat, sack_trimmed_for_dss)
 					parse_area(&po, tx.opt.b, tx.opt.len);
 					cr_expect_eq(po.malformed, 0);
 					cr_expect_eq(!!(po.has & MPX_HAS_TS), ts);
-					want = sack_fit(ts, nb, dss);
-					cr_expect_eq(po.sack_n, want, "csum %d ts %d nb %d plen %d: %d SACK blocks kept, %d fit",
-						     csum, ts, nb, plen, po.sack_n, want);
-					for (int b = 0; b < po.sack_n; b++)
-						cr_expect_eq(po.sack[b][0], 100000u + 1000u * b, "the first blocks stay");
+					cr_expect_eq(po.sack_n, 0, "csum %d ts %d nb %d plen %d: %d SACK blocks went to the client",
+						     csum, ts, nb, plen, po.sack_n);
+					cr_expect_eq(ref_count_kind(tx.opt.b, tx.opt.len, MPX_OPT_SACK), 0);
+					/* the timestamp first, then the DSS (padded), nothing else */
+					cr_expect_arr_eq(tx.opt.b, want, (size_t)wl, "csum %d ts %d nb %d plen %d: %s", csum,
+							 ts, nb, plen, hexs(tx.opt.b, tx.opt.len));
+					cr_expect_eq(tx.opt.len, wl + ((dss + 3) & ~3), "csum %d ts %d nb %d plen %d", csum, ts,
+						     nb, plen);
+					cr_expect_eq(tx.opt.b[wl], MPX_OPT_MPTCP);
 					emit_check(&e, &p, &tx);
 				}
 			}
@@ -847,6 +852,8 @@ Test(handshake, client_syn)
 				opt[moff + 2] &= 0xf0; /* version 0 */
 			fb_from(&b, &h);
 			b.opt = opt;
+			if (mode & 1)
+				b.tcp13_high = 0xc0; /* an ECN-setup SYN (RFC 3168) */
 			if (mode == 4) {
 				b.payload = PAYLOAD;
 				b.plen = 37;
@@ -858,7 +865,8 @@ Test(handshake, client_syn)
 			cr_expect_eq(v.act, MPX_ACT_FWD, "%s#%u mode %d: a SYN is never dropped", f->id, f->frame, mode);
 			cr_expect(has_ev(&v, MPX_ST_MPC_SYN_RX), "%s", evs(&v));
 			cr_expect_eq(tx.seq, h.seq);
-			cr_expect_eq(tx.flags, h.flags & 0x3f);
+			cr_expect_eq(tx.flags, (h.flags & 0x3f) | b.tcp13_high, "%s#%u mode %d: flags %#x", f->id, f->frame,
+				     mode, tx.flags);
 			parse_area(&po, tx.opt.b, tx.opt.len);
 			cr_expect_eq(tx.opt.len & 3, 0);
 			if (offer) {
@@ -1216,24 +1224,32 @@ Test(xlat, closed_connection)
 	env_init(&e, 1000, 5000, c0, s0, 0);
 	close_both(&e, c0, s0);
 
-	/* the client's pure ACKs have nothing left for the server */
-	n = o_pad(o, o_ts(o, 52, 778) + o_dss(o + 12, 8, 5000 + 2, 0, 0, 0, 0, 0, 0, 0));
-	seg(&e, &p, 1, c0, s0 + 1, MPX_TCP_ACK, o, n, 0);
-	run_c2s(&e, &p, &tx, &v);
-	cr_expect_eq(v.act, MPX_ACT_DROP, "act %d", v.act);
+	/* the client's pure ACKs, data and window updates have nothing left
+	 * for the server */
+	for (int k = 0; k < 3; k++) {
+		n = o_pad(o, o_ts(o, 52, 778) + o_dss(o + 12, 8, 5000 + 2, 0, 0, 0, 0, 0, 0, 0));
+		seg(&e, &p, 1, c0 + 1, s0 + 1, (uint8_t)(MPX_TCP_ACK | (k == 1 ? MPX_TCP_PSH : 0)), o, n, k == 1 ? 10 : 0);
+		run_c2s(&e, &p, &tx, &v);
+		cr_expect_eq(v.act, MPX_ACT_DROP, "k %d: act %d", k, v.act);
+		cr_expect(has_ev(&v, MPX_ST_CLOSED_DROP), "k %d: %s", k, evs(&v));
+	}
 
-	/* its subflow FIN is answered by the gateway itself */
+	/* its subflow FIN is answered by the gateway itself: a pure ACK
+	 * (ECE and CWR of the client's segment are not echoed) */
+	e.tcp13_high = 0xc0;
 	for (int ts = 1; ts >= 0; ts--) {
 		n = o_pad(o, (ts ? o_ts(o, 53, 778) : 0) + o_dss(o + (ts ? 12 : 0), 8, 5000 + 2, 0, 0, 0, 0, 0, 0, 0));
 		seg(&e, &p, 1, c0, s0 + 1, MPX_TCP_ACK | MPX_TCP_FIN, o, n, 0);
 		run_c2s(&e, &p, &tx, &v);
 		cr_expect_eq(v.act, MPX_ACT_TX, "ts %d: act %d", ts, v.act);
+		cr_expect_not(has_ev(&v, MPX_ST_CLOSED_DROP), "%s", evs(&v));
+		cr_expect_eq(tx.plen, 0);
 		cr_expect(!memcmp(tx.saddr, e.saddr, 16) && !memcmp(tx.daddr, e.caddr, 16), "addresses swapped");
 		cr_expect_eq(tx.sport, e.sport);
 		cr_expect_eq(tx.dport, e.cport);
 		cr_expect_eq(tx.seq, s0 + 1, "ts %d: seq %u: the server's next sequence number", ts, tx.seq);
 		cr_expect_eq(tx.ack, c0 + 1, "ts %d: acknowledges the FIN", ts);
-		cr_expect_eq(tx.flags, MPX_TCP_ACK);
+		cr_expect_eq(tx.flags, MPX_TCP_ACK, "flags %#x", tx.flags);
 		cr_expect_eq(tx.win, 502, "the server's last window");
 		cr_expect(e.c.state & MPX_CS_C_SUBFIN);
 		parse_area(&po, tx.opt.b, tx.opt.len);
@@ -1255,6 +1271,7 @@ Test(xlat, closed_connection)
 			cr_expect(ref_tcp_ok(h.ip, h.ip_len));
 			cr_expect_arr_eq(h.saddr, e.saddr, 4);
 			cr_expect_arr_eq(h.daddr, e.caddr, 4);
+			cr_expect_eq(h.flags, MPX_TCP_ACK, "on the wire: flags %#x", h.flags);
 		}
 	}
 }
@@ -1372,4 +1389,61 @@ Test(xlat, verdict_events)
 	mpx_note_opts(&v, &o);
 	cr_expect_eq(v.n, 1);
 	cr_expect(has_ev(&v, MPX_ST_OPT_TCP_MALFORMED), "%s", evs(&v));
+}
+
+/*
+ * The SYN-cookie path (design.md 3): with no half-open entry, the numbers
+ * the gateway's key was derived from are read off the third ACK itself.
+ * For every real connection: a key derived from the real SYN-ACK's numbers
+ * verifies from the real pure third ACK and from the first data segment
+ * (the server has sent nothing yet), and would not from a later segment.
+ */
+Test(handshake, mpc_ack_numbers_without_state)
+{
+	const uint8_t secret[16] = "mpxdp-unit-test";
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vec_n_conns; i++) {
+		const struct vec_conn *c = &vec_conns[i];
+		const struct vec_frame *sa = vec_frame_get(c->pcap, c->synack_frame);
+		const struct vec_frame *ack = vec_frame_get(c->pcap, c->ack_frame);
+		const struct vec_frame *data = vec_frame_get(c->pcap, c->data_frame);
+		struct mpx_pkt ps, pa;
+		struct mpx_flow_key k;
+		__u32 seq, ackn;
+		__u8 fl;
+		__u64 kg;
+
+		if (!sa || !ack)
+			continue;
+		cr_assert_eq(mpx_pkt_load(&ps, sa->data, sa->len), MPX_PKT_OK);
+		mpx_flow_key_of(&k, &ps, 0);
+		kg = mpx_derive_key(secret, &k, ps.seq, ps.ack);
+
+		cr_assert_eq(mpx_pkt_load(&pa, ack->data, ack->len), MPX_PKT_OK);
+		cr_expect_eq(mpx_mpc_ack_numbers(NULL, &pa, &seq, &ackn, &fl), 0);
+		cr_expect_eq(mpx_derive_key(secret, &k, seq, ackn), kg, "%s: pure third ACK", c->id);
+		if (data) {
+			struct mpx_pkt pd = {0}, later;
+
+			cr_assert_eq(mpx_pkt_load(&pd, data->data, data->len), MPX_PKT_OK);
+			cr_expect_eq(pd.seq, pa.seq, "%s: first data starts where the ACK does", c->id);
+			mpx_mpc_ack_numbers(NULL, &pd, &seq, &ackn, &fl);
+			cr_expect_eq(mpx_derive_key(secret, &k, seq, ackn), kg, "%s: first data", c->id);
+			later = pd;
+			later.seq += pd.plen;
+			mpx_mpc_ack_numbers(NULL, &later, &seq, &ackn, &fl);
+			cr_expect_neq(mpx_derive_key(secret, &k, seq, ackn), kg, "%s: a later segment", c->id);
+		}
+		/* with the entry, its numbers win */
+		{
+			struct mpx_halfopen ho = { .state = MPX_HO_SYNACK, .synack_seq = ps.seq,
+						   .synack_ack = ps.ack, .c_flags = 0x81 };
+
+			cr_expect_eq(mpx_mpc_ack_numbers(&ho, &pa, &seq, &ackn, &fl), 1);
+			cr_expect(seq == ps.seq && ackn == ps.ack && fl == 0x81);
+		}
+		n++;
+	}
+	cr_assert_geq(n, 4, "connections checked: %u", n);
 }

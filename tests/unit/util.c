@@ -183,6 +183,33 @@ int ref_strip_mptcp(const uint8_t *a, int len, uint8_t *out)
 	return o;
 }
 
+int ref_strip_mptcp_sack(const uint8_t *a, int len, uint8_t *out)
+{
+	struct ref_opt it[40];
+	int n = ref_opt_walk(a, len, it, 40, NULL), o = 0, last = -1;
+
+	for (int i = 0; i < n; i++)
+		if (it[i].kind != 1 && it[i].kind != 30 && it[i].kind != 5)
+			last = i;
+	for (int i = 0; i <= last; i++) {
+		if (it[i].kind == 30 || it[i].kind == 5)
+			continue;
+		memcpy(out + o, a + it[i].off, it[i].len);
+		o += it[i].len;
+	}
+	return o;
+}
+
+int ref_count_kind(const uint8_t *a, int len, int kind)
+{
+	struct ref_opt it[40];
+	int n = ref_opt_walk(a, len, it, 40, NULL), c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += it[i].kind == kind;
+	return c;
+}
+
 int ref_strip_mptcp_pad(const uint8_t *a, int len, uint8_t *out)
 {
 	int o = ref_strip_mptcp(a, len, out);

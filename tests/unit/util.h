@@ -40,7 +40,12 @@ int ref_opt_walk(const uint8_t *a, int len, struct ref_opt *it, int max, int *ba
 /* The area without MPTCP options and without trailing NOPs (no padding);
  * returns the length written to out. */
 int ref_strip_mptcp(const uint8_t *a, int len, uint8_t *out);
-/* same, then NOP padded to a multiple of 4 */
+/* the same without SACK blocks either (what goes to a client: the
+ * server's SACK blocks are in the server's space) */
+int ref_strip_mptcp_sack(const uint8_t *a, int len, uint8_t *out);
+/* number of options of this kind in the area */
+int ref_count_kind(const uint8_t *a, int len, int kind);
+/* ref_strip_mptcp, then NOP padded to a multiple of 4 */
 int ref_strip_mptcp_pad(const uint8_t *a, int len, uint8_t *out);
 /* offset of the first MPTCP option of this subtype (-1: any), or -1 */
 int ref_find_mptcp(const uint8_t *a, int len, int subtype);

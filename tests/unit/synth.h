@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A synthetic established connection for the translation tests: the
+ * connection and its initial subflow set up as the daemon's install()
+ * does, a segment builder, and option writers independent of options.h.
+ */
+#ifndef MPX_TEST_SYNTH_H
+#define MPX_TEST_SYNTH_H
+
+#include <criterion/criterion.h>
+#include "tcore.h"
+
+struct env {
+	struct mpx_conn c;
+	struct mpx_sf sf; /* the initial subflow */
+	uint8_t caddr[16], saddr[16];
+	uint16_t cport, sport;
+	uint8_t tcp13_high; /* ECE/CWR on the segments seg() builds */
+	uint8_t buf[2048];
+	size_t len;
+};
+
+static const uint64_t KEY_C = 0x1122334455667788ull, KEY_G = 0x99aabbccddeeff01ull;
+
+/* as daemon/handshake.c install(): c_seq0 = the SYN-ACK's ack, s_seq0 = its
+ * seq + 1 */
+static inline void env_init(struct env *e, uint64_t idsn_c, uint64_t idsn_g, uint32_t c_seq0,
+			    uint32_t s_seq0, int csum)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->caddr, "\x0a\x01\x00\x01", 4);
+	memcpy(e->saddr, "\x0a\x02\x00\x01", 4);
+	e->cport = 40001;
+	e->sport = 8080;
+	e->c.key_c = KEY_C;
+	e->c.key_g = KEY_G;
+	e->c.idsn_c = idsn_c;
+	e->c.idsn_g = idsn_g;
+	e->c.c_seq0 = c_seq0;
+	e->c.s_seq0 = s_seq0;
+	e->c.s_nxt = s_seq0;
+	e->c.c2s_ref = idsn_c + 1;
+	e->c.s2c_ref = idsn_g + 1;
+	e->c.c_nxt = c_seq0;
+	e->c.c_ack = s_seq0;
+	e->c.flags = csum ? MPX_CF_CSUM : 0;
+	memcpy(e->c.key0.c_addr, e->caddr, 16);
+	memcpy(e->c.key0.s_addr, e->saddr, 16);
+	e->c.key0.c_port = e->cport;
+	e->c.key0.s_port = e->sport;
+	e->sf.key = e->c.key0;
+	e->sf.flags = MPX_SF_INITIAL;
+	e->sf.ssn_base = c_seq0 - 1;
+	e->sf.rcv_hi = c_seq0;
+	e->sf.ack = c_seq0;
+}
+
+static uint8_t PAYLOAD[1600];
+
+__attribute__((constructor)) static void init_payload(void)
+{
+	for (int i = 0; i < 1600; i++)
+		PAYLOAD[i] = (uint8_t)("MPTCP-vector-payload-0123456789abcdefghijklmnopqrstuvwxyz|"[i % 58]);
+}
+
+/* Build and load one segment. */
+static inline void seg(struct env *e, struct mpx_pkt *p, int from_client, uint32_t seq, uint32_t ack,
+		       uint8_t flags, const uint8_t *opt, int optlen, int plen)
+{
+	struct fb f;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.saddr, from_client ? e->caddr : e->saddr, 16);
+	memcpy(f.daddr, from_client ? e->saddr : e->caddr, 16);
+	f.sport = from_client ? e->cport : e->sport;
+	f.dport = from_client ? e->sport : e->cport;
+	f.seq = seq;
+	f.ack = ack;
+	f.flags = flags;
+	f.tcp13_high = e->tcp13_high;
+	f.win = 502;
+	f.opt = opt;
+	f.optlen = optlen;
+	f.payload = PAYLOAD;
+	f.plen = plen;
+	e->len = fb_build(e->buf, sizeof(e->buf), &f);
+	cr_assert_gt(e->len, 0, "segment does not fit");
+	cr_assert_eq(mpx_pkt_load(p, e->buf, (uint32_t)e->len), MPX_PKT_OK);
+}
+
+/* ---- option writers (independent of options.h) ---------------------------- */
+
+static inline int o_pad(uint8_t *o, int n)
+{
+	while (n & 3)
+		o[n++] = 1;
+	return n;
+}
+
+static inline int o_ts(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = o[1] = 1;
+	o[2] = 8;
+	o[3] = 10;
+	wbe32(o + 4, val);
+	wbe32(o + 8, ecr);
+	return 12;
+}
+
+/* NOP NOP SACK with nb blocks (left edges l[], each 100 bytes long) */
+static inline int o_sack(uint8_t *o, int nb, const uint32_t *l)
+{
+	int n = 0;
+
+	o[n++] = 1;
+	o[n++] = 1;
+	o[n++] = 5;
+	o[n++] = (uint8_t)(2 + 8 * nb);
+	for (int b = 0; b < nb; b++, n += 8) {
+		wbe32(o + n, l[b]);
+		wbe32(o + n + 4, l[b] + 100);
+	}
+	return n;
+}
+
+/* DSS: ack_w / map_w are 0 (absent), 4 or 8 */
+static inline int o_dss(uint8_t *o, int ack_w, uint64_t ack, int map_w, uint64_t dsn, uint32_t ssn,
+			uint16_t dlen, int fin, int has_csum, uint16_t csum)
+{
+	int n = 4;
+
+	o[0] = 30;
+	o[2] = 0x20;
+	o[3] = (uint8_t)((ack_w ? 1 : 0) | (ack_w == 8 ? 2 : 0) | (map_w ? 4 : 0) | (map_w == 8 ? 8 : 0) |
+			 (fin ? 16 : 0));
+	if (ack_w == 8)
+		wbe64(o + n, ack);
+	else if (ack_w == 4)
+		wbe32(o + n, (uint32_t)ack);
+	n += ack_w;
+	if (map_w) {
+		if (map_w == 8)
+			wbe64(o + n, dsn);
+		else
+			wbe32(o + n, (uint32_t)dsn);
+		n += map_w;
+		wbe32(o + n, ssn);
+		wbe16(o + n + 4, dlen);
+		n += 6;
+		if (has_csum) {
+			wbe16(o + n, csum);
+			n += 2;
+		}
+	}
+	o[1] = (uint8_t)n;
+	return n;
+}
+
+static inline int o_mpc(uint8_t *o, int len, uint8_t flags, uint64_t ka, uint64_t kb, uint16_t dlen,
+			uint16_t cs)
+{
+	o[0] = 30;
+	o[1] = (uint8_t)len;
+	o[2] = 0x01;
+	o[3] = flags;
+	if (len >= 12)
+		wbe64(o + 4, ka);
+	if (len >= 20)
+		wbe64(o + 12, kb);
+	if (len >= 22)
+		wbe16(o + 20, dlen);
+	if (len >= 24)
+		wbe16(o + 22, cs);
+	return len;
+}
+
+static inline void run_c2s(struct env *e, struct mpx_pkt *p, struct mpx_tx *tx, struct mpx_verdict *v)
+{
+	memset(tx, 0, sizeof(*tx));
+	memset(v, 0, sizeof(*v));
+	mpx_c2s(&e->c, &e->sf, p, tx, v, 1000);
+}
+
+static inline void run_s2c(struct env *e, struct mpx_pkt *p, struct mpx_tx *tx, struct mpx_verdict *v,
+			   struct ref_dss *d)
+{
+	memset(tx, 0, sizeof(*tx));
+	memset(v, 0, sizeof(*v));
+	mpx_s2c(&e->c, &e->sf, p, tx, v, 2000);
+	ref_dss_of_area(tx->opt.b, tx->opt.len, d);
+}
+
+/* the emitted segment is well formed */
+static inline void emit_check(struct env *e, const struct mpx_pkt *p, const struct mpx_tx *tx)
+{
+	uint8_t out[2048];
+	size_t len = emit_frame(out, e->buf, p, tx, 0);
+	struct ref_hdr h;
+
+	cr_assert_eq(ref_parse(out, len, &h), 0);
+	cr_expect(ref_tcp_ok(h.ip, h.ip_len), "emitted checksums");
+	cr_expect_eq(h.optlen, tx->opt.len);
+	cr_expect_eq(h.plen, tx->plen);
+}
+
+#endif
