@@ -93,6 +93,59 @@ static __always_inline int is_replay(struct xdp_md *ctx)
 	return (void *)(magic + 1) <= (void *)(long)ctx->data && *magic == MPX_REPLAY_MAGIC;
 }
 
+/* Where a server segment goes, when the scheduler does not decide it:
+ * asks each live subflow (mpx_s2c_place), pure ACKs starting at a
+ * rotating index so that every subflow that wants one gets its turn. */
+struct place_ctx {
+	struct mpx_conn *c;
+	const struct mpx_pkt *p;
+	struct mpx_route *r;
+	__u32 id, live, start;
+};
+
+static long place_one(__u32 k, void *arg)
+{
+	struct place_ctx *x = arg;
+	struct mpx_sf_key sk = { .conn_id = x->id, .idx = (x->start + k) & (MPX_SF_MAX - 1) };
+	struct mpx_sf *sf;
+
+	if (!(x->live & (1u << sk.idx)))
+		return 0;
+	sf = bpf_map_lookup_elem(&subflows, &sk);
+	return sf && mpx_s2c_place(sf, sk.idx, x->c, x->p, x->r);
+}
+
+static __always_inline void place(struct mpx_conn *c, __u32 id, const struct mpx_pkt *p,
+				  struct mpx_route *r)
+{
+	struct place_ctx x = { .c = c, .p = p, .r = r, .id = id, .live = mpx_sf_live(c),
+			       .start = p->plen ? 0 : (__u32)c->s2c_pkts };
+
+	if (mpx_s2c_needs_place(c, p))
+		bpf_loop(MPX_SF_MAX, place_one, &x, 0);
+}
+
+static __always_inline void server_segment(struct scratch *s, const struct mpx_config *cfg,
+					   struct mpx_conn *conn, __u32 id, __u64 now)
+{
+	struct mpx_pkt *p = &s->pkt;
+	struct mpx_route r = { .alloc = 1 };
+	struct mpx_sf_key sk = { .conn_id = id };
+	struct mpx_sf *sf;
+
+	place(conn, id, p, &r);
+	mpx_s2c_route(conn, p, now, (__u64)cfg->stall_ms * 1000000ULL, &r, &s->v);
+	sk.idx = r.idx;
+	sf = bpf_map_lookup_elem(&subflows, &sk);
+	if (!sf) {
+		s->v.act = MPX_ACT_PASS;
+		return;
+	}
+	mpx_s2c(conn, sf, p, &r, &s->tx, &s->v, now);
+	__sync_fetch_and_add(&conn->s2c_pkts, 1);
+	__sync_fetch_and_add(&conn->s2c_bytes, p->plen);
+}
+
 /* classify + translate: fills s->v (and s->tx when forwarding). */
 static __always_inline void classify(struct scratch *s, const struct mpx_iface *ifc,
 				     const struct mpx_config *cfg, __u64 now, int replay)
@@ -121,15 +174,25 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 			return;
 		}
 		if (!from_client) {
-			mpx_s2c(conn, sf, p, &s->tx, &s->v, now);
-			__sync_fetch_and_add(&conn->s2c_pkts, 1);
-			__sync_fetch_and_add(&conn->s2c_bytes, p->plen);
+			server_segment(s, cfg, conn, id, now);
 			return;
 		}
 		if ((flow->flags & MPX_FLOW_PENDING) && !replay) {
 			/* behind segments the daemon still holds: keep the order
 			 * (a SYN-cookie server resets a first ACK that overtook) */
 			s->v.act = MPX_ACT_PUNT;
+			return;
+		}
+		if (flow->sf_idx && MPX_MP_HAS(&p->opts, MPX_MP_JOIN) &&
+		    !(p->flags & MPX_TCP_SYN) && p->opts.mp.join.len == MPX_JOIN_LEN_ACK) {
+			/* a join's third ACK: the daemon's re-run, or the
+			 * client repeating it because the gateway's ACK was lost */
+			mpx_join_established(conn, sf, p, &s->tx, &s->v, now);
+			return;
+		}
+		if (!(sf->flags & MPX_SF_ACTIVE)) {
+			/* a joined subflow the daemon has not finished yet */
+			s->v.act = MPX_ACT_DROP;
 			return;
 		}
 		if (!(p->flags & MPX_TCP_SYN)) {
@@ -148,6 +211,15 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 	if (from_client) {
 		if (!p->opts.mptcp_bytes)
 			return; /* plain TCP */
+		if (MPX_MP_HAS(&p->opts, MPX_MP_JOIN)) {
+			/* a join (SYN, or third ACK): the daemon knows the
+			 * tokens and the keys for the HMACs */
+			if (alive) {
+				mpx_note(&s->v, MPX_ST_JOIN_PUNT);
+				s->v.act = MPX_ACT_PUNT;
+			}
+			return;
+		}
 		if ((p->flags & (MPX_TCP_SYN | MPX_TCP_ACK)) == MPX_TCP_SYN) {
 			if (!MPX_MP_HAS(&p->opts, MPX_MP_CAPABLE))
 				return;
@@ -174,7 +246,7 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 	}
 }
 
-static __always_inline int punt(struct xdp_md *ctx)
+static __always_inline int punt(struct xdp_md *ctx, const struct mpx_pkt *p)
 {
 	__u32 len = ctx->data_end - ctx->data;
 	struct mpx_punt *r;
@@ -190,7 +262,7 @@ static __always_inline int punt(struct xdp_md *ctx)
 	}
 	r->ifindex = ctx->ingress_ifindex;
 	r->len = len;
-	r->reason = MPX_PUNT_MPC_ACK;
+	r->reason = MPX_MP_HAS(&p->opts, MPX_MP_JOIN) ? MPX_PUNT_JOIN : MPX_PUNT_MPC_ACK;
 	if (bpf_xdp_load_bytes(ctx, 0, r->data, len)) {
 		bpf_ringbuf_discard(r, 0);
 		count(MPX_ST_PUNT_FAIL, 1);
@@ -349,7 +421,7 @@ int mpxdp_xdp(struct xdp_md *ctx)
 			count(MPX_ST_PUNT_FAIL, 1);
 			return XDP_DROP;
 		}
-		return punt(ctx);
+		return punt(ctx, &s->pkt);
 	default:
 		count(MPX_ST_PKT_NOT_OURS, 1);
 		return XDP_PASS;

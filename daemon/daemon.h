@@ -7,6 +7,7 @@
 #include "pins.h"
 #include "mpxdp/state.h"
 #include "mpxdp/stats.h"
+#include "mpxdp/packet.h"
 
 struct mpxdp_bpf;
 struct ring_buffer;
@@ -23,6 +24,8 @@ struct daemon_opts {
 	uint32_t hb_interval_ms;
 	int csum;  /* require DSS checksums */
 	int probe; /* leave MP_CAPABLE in SYNs, step aside for MPTCP servers */
+	uint32_t max_subflows; /* per connection, the initial one included */
+	uint32_t subflow_timeout_ms; /* unacknowledged this long: the subflow is dead */
 };
 
 struct daemon {
@@ -30,6 +33,7 @@ struct daemon {
 	struct mpxdp_bpf *skel;
 	struct mpx_maps maps;
 	int prog_fd;
+	int raw4, raw6; /* for the segments the daemon sends itself (joins) */
 	void *elf; /* --bpf-object's bytes, alive as long as the skeleton */
 	size_t elf_sz;
 	struct ring_buffer *rb;
@@ -56,6 +60,11 @@ void loader_close(struct daemon *d);
 int handshake_punt(void *ctx, void *data, size_t len);
 /* after a batch: let the fast path take the new connections' next segments */
 void handshake_release(struct daemon *d);
+
+/* join.c: MP_JOIN SYNs and third ACKs the fast path handed over */
+int join_open(struct daemon *d);
+void join_punt(struct daemon *d, const struct mpx_punt *r, const struct mpx_pkt *p);
+void join_close(struct daemon *d);
 
 /* replay.c: run a frame through the XDP program as if it had arrived on
  * ifindex, with its verdict carried out (BPF_F_TEST_XDP_LIVE_FRAMES) */

@@ -41,39 +41,35 @@ static uint32_t alloc_id(struct daemon *d)
 
 /* Install the connection: conn, token, then the flow that makes it live. */
 static int install(struct daemon *d, const struct mpx_flow_key *k,
-		   const struct mpx_pkt *p, uint32_t synack_seq,
-		   uint32_t synack_ack, uint8_t c_flags, uint64_t key_g)
+		   const struct mpx_pkt *p, const struct mpx_halfopen *ho,
+		   uint32_t synack_seq, uint32_t synack_ack, uint8_t c_flags, uint64_t key_g)
 {
 	const struct mpx_mpc *m = &p->opts.mp.mpc;
-	struct mpx_conn c = {};
-	struct mpx_sf sf = {};
+	struct mpx_conn_params a = {
+		.key = *k,
+		.key_c = m->key_a,
+		.key_g = key_g,
+		.synack_seq = synack_seq,
+		.synack_ack = synack_ack,
+		/* a stateless install (its half-open entry evicted) does not
+		 * know the window scales: joined subflows pass windows as is */
+		.c_ws = ho ? ho->c_ws : MPX_WS_NONE,
+		.s_ws = ho ? ho->s_ws : MPX_WS_NONE,
+		.c_tsval = (p->opts.has & MPX_HAS_TS) ? p->opts.tsval : 0,
+		.now = now_ns(),
+	};
+	struct mpx_conn c;
+	struct mpx_sf sf;
 	struct mpx_sf_key sk;
 	struct mpx_flow f = {};
 	char ep[64];
 	int token_ok;
 
-	c.key_c = m->key_a;
-	c.key_g = key_g;
-	mpx_key_token_idsn(c.key_c, &c.token_c, &c.idsn_c);
-	mpx_key_token_idsn(c.key_g, &c.token_g, &c.idsn_g);
-	c.c_seq0 = synack_ack;
-	c.s_seq0 = synack_seq + 1;
-	c.s_nxt = c.s_seq0;
+	mpx_key_token_idsn(a.key_c, &a.token_c, &a.idsn_c);
+	mpx_key_token_idsn(a.key_g, &a.token_g, &a.idsn_g);
 	if ((c_flags | m->flags) & MPX_MPC_FLAG_A || d->o.csum)
-		c.flags |= MPX_CF_CSUM;
-	c.c2s_ref = c.idsn_c + 1;
-	c.s2c_ref = c.idsn_g + 1;
-	c.c_nxt = c.c_seq0;
-	c.c_ack = c.s_seq0;
-	c.created_ns = c.last_ns = now_ns();
-	c.key0 = *k;
-	/* the initial subflow: its sequence numbers are the server's */
-	sf.key = *k;
-	sf.flags = MPX_SF_INITIAL;
-	sf.ssn_base = c.c_seq0 - 1;
-	sf.rcv_hi = c.c_seq0;
-	sf.ack = c.c_seq0;
-	sf.last_ns = c.last_ns;
+		a.flags |= MPX_CF_CSUM;
+	mpx_conn_init(&c, &sf, &a);
 
 	f.conn_id = alloc_id(d);
 	f.sf_idx = 0;
@@ -125,6 +121,10 @@ int handshake_punt(void *ctx, void *data, size_t len)
 	    mpx_pkt_load(&p, r->data, r->len) != MPX_PKT_OK)
 		return 0; /* the fast path only hands over well-formed ones */
 
+	if (r->reason == MPX_PUNT_JOIN) {
+		join_punt(d, r, &p);
+		return 0;
+	}
 	mpx_flow_key_of(&k, &p, 1);
 	if (bpf_map_lookup_elem(d->maps.flows, &k, &f) == 0)
 		goto replay; /* installed by the third ACK ahead of it */
@@ -149,7 +149,7 @@ int handshake_punt(void *ctx, void *data, size_t len)
 		fall_back(d, &k, &ho, MPX_ST_FB_BAD_KEY);
 		goto replay;
 	}
-	if (install(d, &k, &p, synack_seq, synack_ack, c_flags, key_g)) {
+	if (install(d, &k, &p, have_ho ? &ho : NULL, synack_seq, synack_ack, c_flags, key_g)) {
 		mpx_warn("conn_table_full", "err=\"%s\" action=plain_tcp", strerror(errno));
 		fall_back(d, &k, &ho, MPX_ST_FB_TABLE_FULL);
 		goto replay;

@@ -195,6 +195,7 @@ static int init_config(struct daemon *d)
 	cfg.abi = MPX_ABI_VERSION;
 	cfg.flags = (d->o.csum ? MPX_CFG_CSUM : 0) | (d->o.probe ? MPX_CFG_PROBE : 0);
 	cfg.hb_timeout_ms = 3 * d->o.hb_interval_ms;
+	cfg.stall_ms = d->o.subflow_timeout_ms;
 	cfg.daemon_hb_ns = now_ns();
 	return bpf_map_update_elem(d->maps.config, &zero, &cfg, BPF_ANY);
 }

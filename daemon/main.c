@@ -40,6 +40,10 @@ static void usage(FILE *f)
 		"  --close-linger MS      keep closed connections this long (default 2000)\n"
 		"  --idle-timeout S       remove connections idle this long (default 3600)\n"
 		"  --halfopen-timeout MS  forget unanswered SYNs after this long (default 30000)\n"
+		"  --max-subflows N       subflows per connection, the initial one included\n"
+		"                         (default 8, at most 8)\n"
+		"  --subflow-timeout MS   a subflow whose data goes unacknowledged this long\n"
+		"                         while another moves is dead (default 1000)\n"
 		"  --checksum             require DSS checksums from every client\n"
 		"  --probe-server         leave MP_CAPABLE in SYNs; step aside when a\n"
 		"                         server answers it itself\n"
@@ -60,7 +64,7 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { O_PIN = 256, O_OBJ, O_MAXC, O_HOMAX, O_GC, O_LINGER, O_IDLE, O_HOTO, O_CSUM,
-	       O_PROBE, O_LOG };
+	       O_PROBE, O_LOG, O_MAXSF, O_SFTO };
 	static const struct option lo[] = {
 		{ "pin-dir", required_argument, 0, O_PIN },
 		{ "bpf-object", required_argument, 0, O_OBJ },
@@ -73,6 +77,8 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "checksum", no_argument, 0, O_CSUM },
 		{ "probe-server", no_argument, 0, O_PROBE },
 		{ "log-level", required_argument, 0, O_LOG },
+		{ "max-subflows", required_argument, 0, O_MAXSF },
+		{ "subflow-timeout", required_argument, 0, O_SFTO },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -123,6 +129,8 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		case O_LINGER: o->close_linger_ms = v; break;
 		case O_IDLE: o->idle_timeout_ms = v * 1000; break;
 		case O_HOTO: o->halfopen_timeout_ms = v; break;
+		case O_MAXSF: o->max_subflows = v > MPX_SF_MAX ? MPX_SF_MAX : v; break;
+		case O_SFTO: o->subflow_timeout_ms = v; break;
 		}
 	}
 	if (optind < argc) {
@@ -230,6 +238,8 @@ int main(int argc, char **argv)
 			.idle_timeout_ms = 3600 * 1000ULL,
 			.halfopen_timeout_ms = 30000,
 			.hb_interval_ms = 500,
+			.max_subflows = MPX_SF_MAX,
+			.subflow_timeout_ms = 1000,
 		},
 	};
 	int rc;
@@ -241,10 +251,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mpxdpd: must run as root (loads BPF programs)\n");
 		return 1;
 	}
-	if (loader_load(&d))
+	if (join_open(&d) || loader_load(&d))
 		return 1;
 	rc = run(&d);
 	loader_close(&d);
+	join_close(&d);
 	mpx_info("exit", "rc=%d", rc);
 	return rc ? 1 : 0;
 }

@@ -8,10 +8,7 @@
 #ifndef MPXDP_JOIN_H
 #define MPXDP_JOIN_H
 
-#include "types.h"
-#include "proto.h"
-#include "options.h"
-#include "packet.h"
+#include "verdict.h"
 
 /* The reply's addresses and ports: the client's, turned around. */
 MPX_INLINE void mpx_tx_reply_to(struct mpx_tx *tx, const struct mpx_pkt *p)
@@ -115,6 +112,42 @@ MPX_INLINE void mpx_reset_reply(struct mpx_tx *tx, const struct mpx_pkt *p, int 
 	if (reason >= 0)
 		mpx_optbuf_append(&tx->opt, o, mpx_build_tcprst(o, 0, (__u8)reason));
 	mpx_optbuf_pad(&tx->opt);
+}
+
+/*
+ * A client's third ACK of a join, run through the fast path by the daemon
+ * once its HMAC verified and the subflow is in the maps (and again if the
+ * client repeats it): the subflow becomes one the scheduler sends on, and
+ * the gateway acknowledges the third ACK.
+ */
+MPX_INLINE void mpx_join_established(struct mpx_conn *c, struct mpx_sf *sf,
+				     const struct mpx_pkt *p, struct mpx_tx *tx,
+				     struct mpx_verdict *v, __u64 now)
+{
+	__u32 idx = sf->idx & (MPX_SF_MAX - 1), bit = 1u << idx;
+
+	if (!(sf->flags & MPX_SF_ACTIVE)) {
+		c->sf_addr[idx] = sf->addr_id;
+		c->sf_snd_nxt[idx] = sf->snd_isn + 1;
+		c->sf_snd_una[idx] = sf->snd_isn + 1;
+		c->sf_una_ns[idx] = now;
+		if (sf->flags & MPX_SF_BACKUP)
+			__sync_fetch_and_or(&c->sf_backup, bit);
+		else
+			__sync_fetch_and_and(&c->sf_backup, ~bit);
+		__sync_fetch_and_and(&c->sf_gone, ~bit);
+		__sync_fetch_and_and(&c->sf_dead, ~bit);
+		if (c->nsf <= idx) /* only the daemon hands out indexes, in order */
+			c->nsf = idx + 1;
+		__sync_fetch_and_or(&sf->flags, MPX_SF_ACTIVE);
+	}
+	sf->last_ns = now;
+	if (p->opts.has & MPX_HAS_TS)
+		sf->c_tsval = p->opts.tsval;
+	mpx_join_ack(tx, p, sf->snd_isn + 1, c->s_win, c->s_tsval,
+		     mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) + (c->s_ack - c->c_seq0)));
+	sf->ack_sent = tx->ack;
+	v->act = MPX_ACT_TX;
 }
 
 #endif

@@ -588,4 +588,58 @@ MPX_INLINE __u32 mpx_build_tcprst(__u8 *out, __u8 flags, __u8 reason)
 	return 4;
 }
 
+/* A window field in scale `from`, in scale `to` (0xff: no window scaling). */
+MPX_INLINE __u16 mpx_rescale(__u16 win, __u8 from, __u8 to)
+{
+	__u32 w;
+
+	if (from == to || from == 0xff || to == 0xff)
+		return win;
+	w = ((__u32)win << (from & 15)) >> (to & 15);
+	return w > 0xffff ? 0xffff : (__u16)w;
+}
+
+/* Set the TSval/TSecr of the timestamp option in ob, if there is one. */
+struct mpx_ts_ctx {
+	struct mpx_optbuf *ob;
+	__u32 tsval;
+	__u32 tsecr;
+};
+
+MPX_CALLBACK mpx_ts_step(__u32 i, void *arg)
+{
+	struct mpx_ts_ctx *c = arg;
+	__u32 off = c->ob->w_off;
+	__u8 *b = c->ob->b;
+	__u8 kind, olen;
+
+	if (off + 1 >= c->ob->len || off >= MPX_TCP_OPT_MAX)
+		return 1;
+	kind = b[off];
+	if (kind == MPX_OPT_EOL)
+		return 1;
+	if (kind == MPX_OPT_NOP) {
+		c->ob->w_off = off + 1;
+		return 0;
+	}
+	olen = b[off + 1];
+	if (olen < 2)
+		return 1;
+	if (kind == MPX_OPT_TS && olen == 10) {
+		mpx_put32(b + off + 2, c->tsval);
+		mpx_put32(b + off + 6, c->tsecr);
+		return 1;
+	}
+	c->ob->w_off = off + olen;
+	return 0;
+}
+
+MPX_INLINE void mpx_optbuf_set_ts(struct mpx_optbuf *ob, __u32 tsval, __u32 tsecr)
+{
+	struct mpx_ts_ctx c = { .ob = ob, .tsval = tsval, .tsecr = tsecr };
+
+	ob->w_off = 0;
+	MPX_LOOP(MPX_TCP_OPT_MAX, mpx_ts_step, &c);
+}
+
 #endif

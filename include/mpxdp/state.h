@@ -12,7 +12,7 @@
 
 /* Bumped whenever a layout below changes: a daemon refuses to adopt pinned
  * maps of another version (docs/operations.md "Upgrades"). */
-#define MPX_ABI_VERSION 2
+#define MPX_ABI_VERSION 3
 
 #define MPX_ROLE_CLIENT 1 /* faces MPTCP clients */
 #define MPX_ROLE_SERVER 2 /* faces plain-TCP servers */
@@ -55,7 +55,12 @@ struct mpx_halfopen {
 	__u16 syn_len; /* TFO payload in the SYN */
 	__u8 c_flags;  /* client's MP_CAPABLE flags */
 	__u8 state;
+	__u8 c_ws;     /* window scales: the client's (SYN), the server's */
+	__u8 s_ws;     /* (SYN-ACK); MPX_WS_NONE when not offered */
+	__u8 pad[6];
 };
+
+#define MPX_WS_NONE 0xff
 
 /* conn->flags (set at install, immutable) */
 #define MPX_CF_CSUM 0x01 /* DSS checksums in use */
@@ -82,7 +87,10 @@ struct mpx_halfopen {
  * stays within 2^31 of the truth) and no lock is taken on the hot path.
  * State bits are only ever OR-ed in atomically.
  */
+#define MPX_SF_MAX 8 /* subflows per connection, the initial one included */
+
 struct mpx_conn {
+	__u64 created_ns;
 	__u64 key_c;  /* client's key */
 	__u64 key_g;  /* gateway's key */
 	__u64 idsn_c; /* client's IDSN: its first data byte is idsn_c + 1 */
@@ -98,14 +106,30 @@ struct mpx_conn {
 	/* what the server last said, for segments the gateway answers itself */
 	__u32 s_nxt;	 /* next server sequence number (s_seq0 at install) */
 	__u32 s_tsval;	 /* latest TSval (0: no timestamps) */
+	__u32 s_ack;	 /* latest acknowledgement */
 	__u16 s_win;	 /* latest window field */
-	__u16 pad;
+	__u8 c_ws0;	 /* window scales of the initial subflow: client's */
+	__u8 s_ws;	 /* and server's (also the gateway's on joined subflows) */
 	/* what the gateway last told the server */
 	__u32 c_nxt;	 /* next server-side seq of client data (past its FIN) */
 	__u32 c_ack;	 /* latest acknowledgement */
+	__u32 c_tsval;	 /* highest TSval (the initial subflow's clock) */
+	__u32 s_hi;	 /* end of the highest server byte sent on (past its FIN) */
 	__u64 c2s_ref;	 /* DSN references, see above */
 	__u64 s2c_ref;
-	__u64 created_ns;
+	/* subflows: indexes 0 .. nsf - 1 in the map `subflows` */
+	__u32 nsf;
+	__u32 sf_dead;	 /* bitmask: subflows not to send on (gone, or stalled) */
+	__u32 sf_gone;	 /* bitmask: ... for good (RST, REMOVE_ADDR, FIN) */
+	__u32 sf_backup; /* bitmask: subflows the client marked backup */
+	__u32 last_rx_sf; /* the subflow of the latest client segment */
+	__u32 sched_cur;  /* the scheduler's current subflow */
+	__u32 sched_left; /* segments it still gets before the next choice */
+	__u8 sf_addr[MPX_SF_MAX]; /* the client's address ID of each subflow */
+	/* per subflow, what the scheduler looks at (the gateway's sending side) */
+	__u32 sf_snd_nxt[MPX_SF_MAX];
+	__u32 sf_snd_una[MPX_SF_MAX];
+	__u64 sf_una_ns[MPX_SF_MAX]; /* when sf_snd_una last moved, or data went out on an idle subflow */
 	__u64 last_ns;
 	__u64 c2s_bytes;
 	__u64 s2c_bytes;
@@ -126,11 +150,13 @@ struct mpx_conn {
  * in a small ring. Losses beyond the gateway thus reach the client's
  * subflow as duplicate ACKs, quickly, as they would without a gateway.
  */
-#define MPX_SF_MAX 8
 #define MPX_CMAP 32 /* a power of two */
+#define MPX_SMAP 64 /* a power of two */
 
 #define MPX_SF_INITIAL 0x01
 #define MPX_SF_C_FIN 0x02 /* the client's subflow FIN arrived (at fin_seq) */
+#define MPX_SF_BACKUP 0x04 /* joined with the backup bit (conn->sf_backup from then on) */
+#define MPX_SF_ACTIVE 0x08 /* in conn's subflow masks: the scheduler may send on it */
 
 struct mpx_sf_key {
 	__u32 conn_id;
@@ -147,19 +173,42 @@ struct mpx_cmap {
  * any real one, short enough that offsets into it stay positive. */
 #define MPX_MAP_INFINITE (1u << 30)
 
+/* where server bytes went on a subflow: [seq, seq + len) -> ssn */
+struct mpx_smap {
+	__u32 seq; /* server sequence number */
+	__u32 ssn; /* the gateway's sequence number on the subflow */
+	__u32 len;
+};
+
 struct mpx_sf {
 	struct mpx_flow_key key; /* the subflow's 4-tuple, client's view */
 	__u32 flags;
-	__u32 ssn_base; /* client seq of relative subflow seq 0 (SSN 1 = first data byte) */
+	__u8 idx;
+	__u8 addr_id;	/* the client's address ID */
+	__u8 c_ws;	/* the client's window scale here (MPX_WS_NONE: none) */
+	__u8 pad;
 	/* client -> gateway */
+	__u32 ssn_base; /* client seq of relative subflow seq 0 (SSN 1 = first data byte) */
 	__u32 rcv_hi;	/* end of the highest client byte seen: acks never pass it */
-	__u32 ack;	/* the acknowledgement the subflow last got */
+	__u32 ack;	/* the acknowledgement the subflow has earned */
+	__u32 ack_sent;	/* ... and the latest one it was sent */
 	__u32 fin_seq;
-	__u32 cm_head; /* mappings written; cm[cm_head % MPX_CMAP] is the next slot */
+	__u32 c_tsval;	/* the client's latest TSval here (the gateway echoes it) */
+	__u32 ts_delta; /* added to it: the initial subflow's clock */
+	__u32 dupacks;	/* client ACKs in a row that did not move snd_una */
+	__u16 c_win;	/* the client's latest window field here */
+	__u16 pad1;
+	__u32 cm_head;	/* mappings written; cm[cm_head % MPX_CMAP] is the next slot */
 	struct mpx_cmap cm[MPX_CMAP];
+	/* gateway -> client */
+	__u32 snd_isn;	/* relative subflow seq 0 of the gateway's side */
+	__u32 sm_head;
+	struct mpx_smap sm[MPX_SMAP];
 	__u64 last_ns;
-	__u32 walk;	/* scratch for the acknowledgement walk (see MPX_LOOP) */
-	__u32 pad;
+	__u64 c2s_bytes;
+	__u64 s2c_bytes;
+	__u32 walk;	/* scratch for the loops (see MPX_LOOP) */
+	__u32 pad2;
 };
 
 /* global configuration: one entry */
@@ -172,7 +221,7 @@ struct mpx_config {
 	__u32 hb_timeout_ms;
 	__u32 flags;
 	__u32 abi;
-	__u32 pad;
+	__u32 stall_ms; /* a subflow whose data goes unacknowledged this long is dead */
 };
 
 /* XDP metadata the daemon puts in front of the segments it re-runs
@@ -183,6 +232,7 @@ struct mpx_config {
 /* A segment handed to the daemon. */
 #define MPX_PUNT_DATA 1600
 #define MPX_PUNT_MPC_ACK 1
+#define MPX_PUNT_JOIN 2 /* SYN or third ACK with MP_JOIN */
 
 struct mpx_punt {
 	__u32 ifindex;

@@ -63,6 +63,17 @@
 	X(PRIO_RX, "MPPrioRx", "MP_PRIO options from clients")                             \
 	X(FAIL_RX, "MPFailRx", "MP_FAIL options from clients")                             \
 	X(TCPRST_RX, "MPRstRx", "MP_TCPRST options from clients")                          \
+	X(JOIN_SYN_RX, "MPJoinSynRx", "SYNs with MP_JOIN for a live connection, answered by the daemon") \
+	X(JOIN_NO_TOKEN, "MPJoinNoTokenFound", "SYNs with MP_JOIN for no live connection: RST") \
+	X(JOIN_ACK_RX, "MPJoinAckRx", "third ACKs of joins whose HMAC verified: subflow installed") \
+	X(JOIN_HMAC_FAIL, "MPJoinAckHMacFailure", "third ACKs of joins with a wrong HMAC: RST + MP_TCPRST") \
+	X(JOIN_REJECTED, "MPJoinRejected", "joins refused: subflow limit, connection closing, or no pending SYN: RST") \
+	X(JOIN_PUNT, "MPJoinPunted", "SYNs and third ACKs with MP_JOIN handed to the daemon") \
+	X(SCHED_SWITCH, "SchedSwitch", "scheduler decisions that moved server data to another subflow") \
+	X(REINJECT, "Reinjected", "server retransmissions sent as new subflow bytes (their first subflow dead or forgotten)") \
+	X(SF_STALLED, "SubflowStalled", "subflows declared dead after their data went unacknowledged too long") \
+	X(SF_RESET, "SubflowReset", "subflows reset or closed by the client while others carry on") \
+	X(ACK_SUPPRESSED, "AckSuppressed", "client ACKs that told the server nothing new, held back (several subflows)") \
 	X(GC_CLOSED, "GcClosed", "closed connections removed by the daemon")               \
 	X(GC_IDLE, "GcIdle", "idle connections removed by the daemon")
 

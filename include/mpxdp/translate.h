@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The translation core: given a parsed segment and the state it belongs
- * to, decide what leaves the gateway (docs/design.md "Translation").
+ * The translation core for established connections: given a parsed
+ * segment and the state it belongs to, decide what leaves the gateway
+ * (docs/design.md "Translation").
  *
- *   client SYN        mpx_client_syn()     strip MP_CAPABLE, clamp MSS,
- *                                          remember the SYN (half-open)
- *   server SYN-ACK    mpx_server_synack()  add MP_CAPABLE with Kg
- *   client 3rd ACK    mpx_client_pending() to the daemon, which verifies
- *                                          the echoed keys and installs
  *   client segment    mpx_c2s()            DSS -> TCP seq/ack/FIN
- *   server segment    mpx_s2c()            TCP seq/ack/FIN -> DSS
+ *   server segment    mpx_s2c_route()      which subflow it goes on
+ *                     mpx_s2c()            TCP seq/ack/FIN -> DSS
  *
  * Numbers: the server-side connection is the initial subflow's 4-tuple, so
  * client DSN d travels as seq c_seq0 + (d - idsn_c - 1) and server seq t as
@@ -18,216 +15,12 @@
 #ifndef MPXDP_TRANSLATE_H
 #define MPXDP_TRANSLATE_H
 
-#include "types.h"
-#include "proto.h"
-#include "options.h"
-#include "packet.h"
-#include "state.h"
-#include "stats.h"
-
-#define MPX_ACT_PASS 0 /* hand the segment to the kernel untouched */
-#define MPX_ACT_FWD 1  /* emit tx and route it */
-#define MPX_ACT_DROP 2
-#define MPX_ACT_PUNT 3 /* to the daemon */
-#define MPX_ACT_TX 4   /* emit tx back where the segment came from */
-
-#define MPX_EV_MAX 8 /* a power of two: indices are masked for the verifier */
-
-struct mpx_verdict {
-	__u8 act;
-	__u8 n;
-	__u16 ev[MPX_EV_MAX]; /* counters to bump (enum mpx_stat) */
-};
-
-MPX_INLINE void mpx_note(struct mpx_verdict *v, __u16 stat)
-{
-	__u8 n = v->n;
-
-	if (n < MPX_EV_MAX) {
-		MPX_OPAQUE(n);
-		v->ev[n & (MPX_EV_MAX - 1)] = stat;
-		v->n = n + 1;
-	}
-}
-
-MPX_INLINE void mpx_note_opts(struct mpx_verdict *v, const struct mpx_opts *o)
-{
-	if (o->malformed)
-		mpx_note(v, MPX_ST_OPT_TCP_MALFORMED);
-	if (o->mp.malformed)
-		mpx_note(v, MPX_ST_OPT_MALFORMED);
-	if (o->mp.dups)
-		mpx_note(v, MPX_ST_OPT_DUP);
-	if (o->mp.unknown)
-		mpx_note(v, MPX_ST_OPT_UNKNOWN);
-}
-
-/* The flow key of a segment; from_client tells which end sent it. */
-MPX_INLINE void mpx_flow_key_of(struct mpx_flow_key *k, const struct mpx_pkt *p,
-				int from_client)
-{
-	for (int i = 0; i < 16; i++) {
-		k->c_addr[i] = from_client ? p->saddr[i] : p->daddr[i];
-		k->s_addr[i] = from_client ? p->daddr[i] : p->saddr[i];
-	}
-	k->c_port = from_client ? p->sport : p->dport;
-	k->s_port = from_client ? p->dport : p->sport;
-	k->v6 = p->v6;
-	k->pad[0] = k->pad[1] = k->pad[2] = 0;
-}
-
-/* tx = p without its MPTCP options (SACK trimmed to max_sack blocks). */
-MPX_INLINE void mpx_tx_stripped(struct mpx_tx *tx, const struct mpx_pkt *p,
-				int max_sack)
-{
-	mpx_tx_init(tx, p);
-	mpx_opts_copy_kept(&tx->opt, p->opt, p->opts.len, max_sack);
-}
-
-/*
- * Client SYN carrying MP_CAPABLE. Fills *ho (ho->state != 0) when the
- * gateway offers MPTCP for this connection; never drops the SYN (a Linux
- * client that loses MPTCP SYNs disables MPTCP toward everyone).
- */
-MPX_INLINE void mpx_client_syn(const struct mpx_config *cfg, int daemon_alive,
-			       const struct mpx_pkt *p, struct mpx_halfopen *ho,
-			       struct mpx_tx *tx, struct mpx_verdict *v,
-			       __u64 now)
-{
-	const struct mpx_mpc *m = &p->opts.mp.mpc;
-	int offer = 0;
-
-	mpx_note(v, MPX_ST_MPC_SYN_RX);
-	ho->state = 0;
-	if (m->version != MPX_MPTCP_VERSION || m->len != MPX_MPC_LEN_SYN)
-		mpx_note(v, MPX_ST_FB_V0);
-	else if (!daemon_alive)
-		mpx_note(v, MPX_ST_FB_NO_DAEMON);
-	else
-		offer = 1;
-
-	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
-	if (offer) {
-		ho->ts_ns = now;
-		ho->isn_c = p->seq;
-		ho->synack_seq = 0;
-		ho->synack_ack = 0;
-		ho->syn_len = p->plen;
-		ho->c_flags = m->flags;
-		ho->state = MPX_HO_SYN;
-		mpx_optbuf_clamp_mss(&tx->opt, MPX_DSS_ROOM);
-		if (cfg->flags & MPX_CFG_PROBE) {
-			__u8 mpc[MPX_MPC_LEN_SYN] = { MPX_OPT_MPTCP, MPX_MPC_LEN_SYN,
-						      MPX_MP_CAPABLE << 4 | MPX_MPTCP_VERSION,
-						      m->flags };
-
-			mpx_optbuf_append(&tx->opt, mpc, sizeof(mpc));
-		}
-	}
-	mpx_optbuf_pad(&tx->opt);
-	v->act = MPX_ACT_FWD;
-}
-
-/* Server SYN-ACK for a half-open connection: add MP_CAPABLE with Kg. */
-MPX_INLINE void mpx_server_synack(const struct mpx_config *cfg, int daemon_alive,
-				  struct mpx_halfopen *ho,
-				  const struct mpx_flow_key *k,
-				  const struct mpx_pkt *p, struct mpx_tx *tx,
-				  struct mpx_verdict *v)
-{
-	__u8 opt[MPX_MPC_LEN_SYNACK];
-	__u8 flags = MPX_MPC_FLAG_H;
-
-	v->act = MPX_ACT_PASS;
-	if (MPX_MP_HAS(&p->opts, MPX_MP_CAPABLE)) {
-		ho->state = MPX_HO_STEPASIDE;
-		mpx_note(v, MPX_ST_FB_SERVER_MPC);
-		return;
-	}
-	if (ho->state != MPX_HO_SYN && ho->state != MPX_HO_SYNACK)
-		return;
-	if (!daemon_alive) {
-		ho->state = MPX_HO_FALLBACK;
-		mpx_note(v, MPX_ST_FB_NO_DAEMON);
-		return;
-	}
-	if (cfg->flags & MPX_CFG_CSUM)
-		flags |= MPX_MPC_FLAG_A;
-	mpx_build_mpc_synack(opt, flags,
-			     mpx_derive_key(cfg->secret, k, p->seq, p->ack));
-	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
-	if (mpx_optbuf_append(&tx->opt, opt, sizeof(opt))) {
-		ho->state = MPX_HO_FALLBACK;
-		mpx_note(v, MPX_ST_FB_SYNACK_ROOM);
-		return;
-	}
-	mpx_optbuf_pad(&tx->opt);
-	ho->synack_seq = p->seq;
-	ho->synack_ack = p->ack;
-	ho->state = MPX_HO_SYNACK;
-	mpx_note(v, MPX_ST_MPC_SYNACK_TX);
-	v->act = MPX_ACT_FWD;
-}
-
-/*
- * Client segment with MPTCP options for a connection whose handshake is
- * pending (SYN-ACK sent, not yet installed). The third ACK and everything
- * behind it goes to the daemon, in order, until the connection is
- * installed: a segment that overtook the handshake would reach the server
- * untranslated and the server's answer would make the client fall back.
- */
-MPX_INLINE void mpx_client_pending(int daemon_alive, struct mpx_halfopen *ho,
-				   const struct mpx_pkt *p, struct mpx_tx *tx,
-				   struct mpx_verdict *v)
-{
-	if (ho->state == MPX_HO_STEPASIDE) {
-		v->act = MPX_ACT_PASS;
-		return;
-	}
-	if (ho->state == MPX_HO_SYNACK && daemon_alive) {
-		if (p->opts.mp.mpc.len >= MPX_MPC_LEN_ACK)
-			mpx_note(v, MPX_ST_MPC_ACK_RX);
-		v->act = MPX_ACT_PUNT;
-		return;
-	}
-	if (ho->state != MPX_HO_FALLBACK) {
-		ho->state = MPX_HO_FALLBACK;
-		mpx_note(v, MPX_ST_FB_NO_DAEMON);
-	}
-	/* plain TCP from here: the client falls back when the server's first
-	 * segment arrives without DSS (RFC 8684 3.7) */
-	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
-	mpx_optbuf_pad(&tx->opt);
-	v->act = MPX_ACT_FWD;
-}
-
-/*
- * The SYN-ACK numbers the gateway's key was derived from, for checking a
- * third ACK's echo: from the half-open entry when the SYN-ACK went through
- * it (returns 1), else as a pure third ACK, or the first data segment of a
- * connection whose server has not sent yet, repeats them (returns 0: the
- * SYN-cookie case, after a flood evicted the entry).
- */
-MPX_INLINE int mpx_mpc_ack_numbers(const struct mpx_halfopen *ho, const struct mpx_pkt *p,
-				   __u32 *synack_seq, __u32 *synack_ack, __u8 *c_flags)
-{
-	if (ho && ho->state == MPX_HO_SYNACK) {
-		*synack_seq = ho->synack_seq;
-		*synack_ack = ho->synack_ack;
-		*c_flags = ho->c_flags;
-		return 1;
-	}
-	*synack_seq = p->ack - 1;
-	*synack_ack = p->seq;
-	*c_flags = p->opts.mp.mpc.flags;
-	return 0;
-}
-
-MPX_INLINE void mpx_conn_set(struct mpx_conn *c, __u32 bits)
-{
-	if ((c->state & bits) != bits)
-		__sync_fetch_and_or(&c->state, bits);
-}
+#include "verdict.h"
+#include "handshake.h"
+#include "subflow.h"
+#include "sched.h"
+#include "join.h"
+#include "conn.h"
 
 /* A client mapping: where a segment's bytes go in the server's space. */
 struct mpx_map {
@@ -273,130 +66,110 @@ MPX_INLINE void mpx_reply_ack(const struct mpx_conn *c, const struct mpx_pkt *p,
 	mpx_optbuf_append(&tx->opt, opt, olen);
 }
 
-/* Remember a client mapping seen on a subflow (Linux repeats a mapping on
- * every segment it covers: only a new one takes a slot). */
-MPX_INLINE void mpx_sf_note_map(struct mpx_sf *sf, __u64 dsn, __u32 seq, __u32 len)
-{
-	__u32 h = sf->cm_head;
-	struct mpx_cmap *last = &sf->cm[(h - 1) & (MPX_CMAP - 1)];
-	struct mpx_cmap *slot = &sf->cm[h & (MPX_CMAP - 1)];
 
-	if (!len || (h && last->dsn == dsn && last->seq == seq && last->len == len))
-		return;
-	slot->dsn = dsn;
-	slot->seq = seq;
-	slot->len = len;
-	sf->cm_head = h + 1;
-}
-
-/*
- * The subflow's acknowledgement: from where it stands, walk the subflow's
- * bytes through the client's mappings while the data they carry is
- * acknowledged by the server (DSN below dack). Bytes whose mapping has
- * left the ring (more than MPX_CMAP mappings outstanding) are taken as
- * acknowledged once the oldest remembered mapping is.
- */
-struct mpx_ack_ctx {
-	struct mpx_sf *sf;
-	__u64 dack;
+/* The subflows a REMOVE_ADDR names (by the client's address IDs). */
+struct mpx_rm_ctx {
+	const struct mpx_conn *c;
+	const struct mpx_mptcp *mp;
+	__u32 gone;
 };
 
-MPX_CALLBACK mpx_ack_step(__u32 i, void *arg)
+MPX_CALLBACK mpx_rm_step(__u32 i, void *arg)
 {
-	struct mpx_ack_ctx *c = arg;
-	struct mpx_sf *sf = c->sf;
-	__u32 a = sf->walk, next = a, have_next = 0;
-	__u64 next_dsn = 0;
+	struct mpx_rm_ctx *x = arg;
+	__u32 k = i & (MPX_SF_MAX - 1);
 
-	for (int k = 0; k < MPX_CMAP; k++) {
-		struct mpx_cmap *m = &sf->cm[k];
-		__u32 off = a - m->seq, left;
-		__u64 d, room;
-
-		/* a mapping 2 GiB behind the server's ack is a stale one whose
-		 * subflow numbers may have come round again */
-		if (!m->len || (__s64)(c->dack - m->dsn) > (1ll << 31))
-			continue;
-		if (off >= m->len) {
-			/* the nearest mapping beyond a: bytes before it are forgotten */
-			if (mpx_seq_after(m->seq, a) &&
-			    (!have_next || mpx_seq_before(m->seq, next))) {
-				next = m->seq;
-				next_dsn = m->dsn;
-				have_next = 1;
-			}
-			continue;
-		}
-		d = m->dsn + off;
-		if ((__s64)(d - c->dack) >= 0)
-			return 1; /* the server still waits for these bytes */
-		room = c->dack - d;
-		left = m->len - off;
-		sf->walk = a + (room < left ? (__u32)room : left);
-		return room < left;
-	}
-	/* jump the forgotten bytes only once the data after them is acknowledged */
-	if (!have_next || (__s64)(next_dsn - c->dack) >= 0)
+	if (k >= x->c->nsf)
 		return 1;
-	sf->walk = next;
+	for (__u32 j = 0; j < MPX_RM_MAX; j++)
+		if (j < x->mp->rm_n && x->c->sf_addr[k] == x->mp->rm_ids[j])
+			x->gone |= 1u << k;
 	return 0;
-}
-
-MPX_INLINE __u32 mpx_sf_acked(struct mpx_sf *sf, __u64 dack)
-{
-	struct mpx_ack_ctx c = { .sf = sf, .dack = dack };
-	__u32 a;
-
-	sf->walk = sf->ack;
-	/* one step per mapping, plus one for a jump over forgotten bytes */
-	MPX_LOOP(MPX_CMAP + 1, mpx_ack_step, &c);
-	a = sf->walk;
-	/* the subflow's FIN, once everything before it is acknowledged */
-	if ((sf->flags & MPX_SF_C_FIN) && a == sf->fin_seq)
-		a = sf->fin_seq + 1;
-	if (mpx_seq_after(a, sf->rcv_hi))
-		a = sf->rcv_hi; /* never acknowledge what the client has not sent */
-	if (mpx_seq_after(a, sf->ack))
-		sf->ack = a;
-	return sf->ack;
 }
 
 /*
  * Client segment on an established connection, arriving on subflow sf.
  * Its bytes go where its mapping's DSN puts them in the server's space;
- * segments without data carry the client's latest position (c_nxt).
+ * segments without data carry the client's latest position (c_nxt). A
+ * joined subflow's segments are put on the server-side 4-tuple, with the
+ * window rescaled and the timestamp on the initial subflow's clock (never
+ * below the last one sent: the server's PAWS check would drop them).
  */
 MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_pkt *p,
 			struct mpx_tx *tx, struct mpx_verdict *v, __u64 now)
 {
 	const struct mpx_mptcp *mp = &p->opts.mp;
 	struct mpx_map m = {};
-	__u32 set = 0, sub_fin = !!(p->flags & MPX_TCP_FIN);
+	__u32 set = 0, sub_fin = !!(p->flags & MPX_TCP_FIN), idx = sf->idx & (MPX_SF_MAX - 1);
+	__u32 bit = 1u << idx, multi = c->nsf > 1;
 	int has_map = 0, fin = 0;
 
-	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
+	/* with several subflows the client's SACK blocks are in subflow
+	 * spaces the server does not know */
+	mpx_tx_stripped(tx, p, multi ? 0 : MPX_SACK_MAX);
 	mpx_optbuf_pad(&tx->opt);
 	v->act = MPX_ACT_FWD;
 	sf->last_ns = now;
+	c->last_rx_sf = idx;
+	if (p->opts.has & MPX_HAS_TS)
+		sf->c_tsval = p->opts.tsval;
+
+	/* the client acknowledging the gateway's side of this subflow */
+	if (p->flags & MPX_TCP_ACK) {
+		__u32 una = c->sf_snd_una[idx];
+
+		if (mpx_seq_after(p->ack, una) && !mpx_seq_after(p->ack, c->sf_snd_nxt[idx])) {
+			c->sf_snd_una[idx] = p->ack;
+			c->sf_una_ns[idx] = now;
+			sf->dupacks = 0;
+			if (c->sf_dead & bit & ~c->sf_gone) /* stalled, moving again */
+				__sync_fetch_and_and(&c->sf_dead, ~bit);
+		} else if (p->ack == una && !p->plen && !sub_fin && c->sf_snd_nxt[idx] != una) {
+			sf->dupacks++;
+		}
+	}
 
 	if (mp->present & (1u << MPX_MP_ADD_ADDR))
 		mpx_note(v, MPX_ST_ADD_ADDR_RX);
-	if (mp->present & (1u << MPX_MP_REMOVE_ADDR))
+	if (mp->present & (1u << MPX_MP_REMOVE_ADDR)) {
+		/* the subflows on those addresses are gone (RFC 8684 3.4.2) */
+		struct mpx_rm_ctx x = { .c = c, .mp = mp };
+
+		MPX_LOOP(MPX_SF_MAX, mpx_rm_step, &x);
+		if (x.gone) {
+			__sync_fetch_and_or(&c->sf_gone, x.gone);
+			__sync_fetch_and_or(&c->sf_dead, x.gone);
+		}
 		mpx_note(v, MPX_ST_RM_ADDR_RX);
-	if (mp->present & (1u << MPX_MP_PRIO))
+	}
+	if (mp->present & (1u << MPX_MP_PRIO)) {
+		/* applies to the subflow it arrives on (RFC 8684 3.3.8) */
+		if (mp->prio_backup)
+			__sync_fetch_and_or(&c->sf_backup, bit);
+		else
+			__sync_fetch_and_and(&c->sf_backup, ~bit);
 		mpx_note(v, MPX_ST_PRIO_RX);
+	}
 	if (mp->present & (1u << MPX_MP_FAIL))
 		mpx_note(v, MPX_ST_FAIL_RX);
 	if (mp->present & (1u << MPX_MP_TCPRST))
 		mpx_note(v, MPX_ST_TCPRST_RX);
 
 	if (p->flags & MPX_TCP_RST) {
+		if (mpx_sf_live(c) & ~bit) {
+			/* one subflow of several: the connection lives on */
+			__sync_fetch_and_or(&c->sf_gone, bit);
+			__sync_fetch_and_or(&c->sf_dead, bit);
+			mpx_note(v, MPX_ST_SF_RESET);
+			v->act = MPX_ACT_DROP;
+			goto out;
+		}
 		tx->seq = c->c_nxt;
 		tx->ack = c->c_ack;
 		tx->plen = 0;
 		set |= MPX_CS_RST;
 		mpx_note(v, MPX_ST_RST_RX);
-		goto out;
+		goto server_tuple;
 	}
 	if ((c->state & MPX_CS_BOTH_FINS_ACKED) == MPX_CS_BOTH_FINS_ACKED) {
 		/* The server's socket is gone (both FINs acknowledged): what
@@ -407,6 +180,9 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 			mpx_reply_ack(c, p, tx, p->seq + p->plen + 1,
 				      mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) +
 							    (c->c_fin_seq + 1 - c->c_seq0)));
+			tx->seq = c->sf_snd_nxt[idx];
+			if (idx) /* a joined subflow ends with the gateway's FIN too */
+				tx->flags |= MPX_TCP_FIN;
 			v->act = MPX_ACT_TX;
 			set |= MPX_CS_C_SUBFIN;
 		} else {
@@ -428,7 +204,7 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		tx->plen = 0;
 		set |= MPX_CS_RST;
 		mpx_note(v, MPX_ST_FASTCLOSE_RX);
-		goto out;
+		goto server_tuple;
 	}
 	if (mp->present & (1u << MPX_MP_CAPABLE) && mp->mpc.len >= MPX_MPC_LEN_ACK) {
 		if (mp->mpc.key_a != c->key_c || mp->mpc.key_b != c->key_g) {
@@ -576,6 +352,11 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 				tx->seq = c->c_fin_seq;
 			if (tx->seq + p->plen == c->c_fin_seq)
 				tx->flags |= MPX_TCP_FIN;
+		} else if (mpx_sf_live(c) & ~bit) {
+			/* one subflow closing while others carry on */
+			__sync_fetch_and_or(&c->sf_gone, bit);
+			__sync_fetch_and_or(&c->sf_dead, bit);
+			mpx_note(v, MPX_ST_SF_RESET);
 		} else {
 			/* no DATA_FIN came first: the connection's end too */
 			c->c_fin_seq = tx->seq + p->plen;
@@ -584,34 +365,71 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		}
 		set |= MPX_CS_C_SUBFIN;
 	}
+	if (multi && !p->plen && !(tx->flags & MPX_TCP_FIN) && tx->ack == c->c_ack &&
+	    p->win == sf->c_win && sf->dupacks < 3) {
+		/* An ACK that tells the server nothing new: with several
+		 * subflows, data-level ACKs stall while one path lags, and
+		 * passing them on would look like loss to the server. Real
+		 * loss on a subflow shows as its own duplicate ACKs. */
+		mpx_note(v, MPX_ST_ACK_SUPPRESSED);
+		v->act = MPX_ACT_DROP;
+		goto record;
+	}
 	if (mpx_seq_after(tx->seq + p->plen + !!(tx->flags & MPX_TCP_FIN), c->c_nxt))
 		c->c_nxt = tx->seq + p->plen + !!(tx->flags & MPX_TCP_FIN);
 	c->c_ack = tx->ack;
+	sf->c_win = p->win;
+server_tuple:
+	if (idx) {
+		/* a joined subflow: onto the server-side connection */
+		for (int i = 0; i < 16; i++)
+			tx->saddr[i] = c->key0.c_addr[i];
+		tx->sport = c->key0.c_port;
+		tx->win = mpx_rescale(p->win, sf->c_ws, c->c_ws0);
+	}
+	if (p->opts.has & MPX_HAS_TS) {
+		/* the server knows the initial subflow's clock; a joined
+		 * subflow's goes onto it, never behind the highest value sent
+		 * (PAWS would drop the segment) */
+		__u32 ts = p->opts.tsval + sf->ts_delta;
+
+		if (idx && mpx_seq_before(ts, c->c_tsval))
+			ts = c->c_tsval;
+		if (!c->c_tsval || mpx_seq_after(ts, c->c_tsval))
+			c->c_tsval = ts;
+		if (ts != p->opts.tsval)
+			mpx_optbuf_set_ts(&tx->opt, ts, p->opts.tsecr);
+	}
+record:
+	if (p->flags & MPX_TCP_RST)
+		goto out; /* its bytes are not the subflow's to acknowledge */
 	if (mpx_seq_after(p->seq + p->plen + sub_fin, sf->rcv_hi))
 		sf->rcv_hi = p->seq + p->plen + sub_fin;
 	if (sub_fin) {
 		sf->fin_seq = p->seq + p->plen;
 		sf->flags |= MPX_SF_C_FIN;
 	}
+	__sync_fetch_and_add(&sf->c2s_bytes, p->plen);
 out:
 	mpx_conn_set(c, set);
 	c->last_ns = now;
 }
 
 /*
- * Server segment on an established connection, sent on subflow sf (one
- * subflow: the initial one, whose sequence numbers are the server's). The
- * server's acknowledgement is data-level: it becomes the DATA_ACK, and the
- * subflow's acknowledgement follows from it (mpx_sf_acked).
+ * Server segment on an established connection, sent on subflow sf as r
+ * says. The server's acknowledgement is data-level: it becomes the
+ * DATA_ACK, and the subflow's acknowledgement follows from it
+ * (mpx_sf_acked).
  */
 MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_pkt *p,
-			struct mpx_tx *tx, struct mpx_verdict *v, __u64 now)
+			const struct mpx_route *r, struct mpx_tx *tx, struct mpx_verdict *v,
+			__u64 now)
 {
 	__u8 opt[MPX_DSS_ROOM];
-	__u32 set = 0, olen, ssn = 0;
+	__u32 set = 0, olen, ssn = 0, seq, idx = sf->idx & (MPX_SF_MAX - 1);
 	__u64 dsn = 0, data_ack;
 	__u16 dlen = 0, csum = 0;
-	int fin = !!(p->flags & MPX_TCP_FIN), with_map;
+	int fin = !!(p->flags & MPX_TCP_FIN), with_map, sub_fin;
 
 	v->act = MPX_ACT_FWD;
 	if (p->flags & MPX_TCP_RST) {
@@ -627,10 +445,9 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		olen = mpx_build_tcprst(opt, 0, MPX_RST_UNSPEC);
 		mpx_optbuf_append(&tx->opt, opt, olen);
 		mpx_optbuf_pad(&tx->opt);
-		mpx_conn_set(c, MPX_CS_RST);
-		mpx_note(v, MPX_ST_FASTCLOSE_TX);
-		c->last_ns = now;
-		return;
+		tx->seq = c->sf_snd_nxt[idx];
+		tx->ack = sf->ack;
+		goto client_tuple;
 	}
 	if (p->flags & MPX_TCP_SYN) {
 		/* SYN-ACK retransmitted after the third ACK got through */
@@ -650,15 +467,31 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 	c->s_win = p->win;
 	if (p->opts.has & MPX_HAS_TS)
 		c->s_tsval = p->opts.tsval;
-	data_ack = mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) + (p->ack - c->c_seq0));
+	c->s_ack = p->ack;
+	data_ack = mpx_s2c_data_ack(c, p);
 	tx->ack = mpx_sf_acked(sf, data_ack);
+	sf->ack_sent = tx->ack;
 	if ((c->state & MPX_CS_C_DATAFIN) && p->ack == c->c_fin_seq + 1)
 		set |= MPX_CS_C_FIN_ACKED;
 
+	/* the subflow's FIN goes with the DATA_FIN when no other subflow
+	 * lives: the client closes the others itself */
+	sub_fin = fin && !(mpx_sf_live(c) & ~(1u << idx));
 	with_map = p->plen || fin;
+	seq = (r->alloc || !with_map) ? c->sf_snd_nxt[idx] : r->ssn;
 	if (with_map) {
+		__u32 used = p->plen + sub_fin;
+
+		if (r->alloc) {
+			seq = __sync_fetch_and_add(&c->sf_snd_nxt[idx], used);
+			if (seq == c->sf_snd_una[idx])
+				c->sf_una_ns[idx] = now; /* its clock starts with data */
+			mpx_sf_note_sent(sf, p->seq, seq, used);
+			if (mpx_seq_after(p->seq + p->plen + fin, c->s_hi))
+				c->s_hi = p->seq + p->plen + fin;
+		}
 		dsn = mpx_widen(c->s2c_ref, (__u32)(c->idsn_g + 1) + (p->seq - c->s_seq0));
-		ssn = p->plen ? p->seq - (c->s_seq0 - 1) : 0;
+		ssn = p->plen ? seq - sf->snd_isn : 0;
 		dlen = p->plen + fin;
 		if (fin) {
 			c->s_fin_seq = p->seq + p->plen;
@@ -671,7 +504,10 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		if (c->flags & MPX_CF_CSUM)
 			csum = mpx_csum_dss(dsn, ssn, dlen,
 					    p->plen ? mpx_pkt_payload_sum(p) : 0);
+		__sync_fetch_and_add(&sf->s2c_bytes, p->plen);
 	}
+	tx->seq = seq;
+	tx->flags = (tx->flags & ~MPX_TCP_FIN) | (sub_fin ? MPX_TCP_FIN : 0);
 	olen = mpx_build_dss(opt, data_ack, with_map, dsn, ssn, dlen, fin,
 			     c->flags & MPX_CF_CSUM, csum);
 
@@ -685,6 +521,19 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		return;
 	}
 	mpx_optbuf_pad(&tx->opt);
+	if (idx && (p->opts.has & MPX_HAS_TS))
+		/* the server's clock, echoing what the client said here */
+		mpx_optbuf_set_ts(&tx->opt, p->opts.tsval, sf->c_tsval);
+client_tuple:
+	if (idx) {
+		for (int i = 0; i < 16; i++)
+			tx->daddr[i] = sf->key.c_addr[i];
+		tx->dport = sf->key.c_port;
+	}
+	if (p->flags & MPX_TCP_RST) {
+		set |= MPX_CS_RST;
+		mpx_note(v, MPX_ST_FASTCLOSE_TX);
+	}
 	mpx_conn_set(c, set);
 	c->last_ns = now;
 }

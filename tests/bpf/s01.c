@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 #include "s01.h"
+#include "mpxdp/conn.h"
 
 static uint64_t hex64(const char *h)
 {
@@ -106,9 +107,17 @@ int s01_from_client(const struct s01 *s, const uint8_t *f, size_t len)
 	return !memcmp(f + v.l3 + 12, s->c2s.saddr, 4) && bt_get16(f + v.tcp) == s->c2s.sport;
 }
 
-void s01_conn(const struct s01 *s, int v6, struct mpx_conn *c, struct mpx_flow_key *k)
+void s01_conn(const struct s01 *s, int v6, struct mpx_conn *c, struct mpx_sf *sf,
+	      struct mpx_flow_key *k)
 {
+	struct mpx_conn_params a = {
+		.key_c = s->key_c, .key_g = s->key_s, .idsn_c = s->idsn_c, .idsn_g = s->idsn_s,
+		.token_c = s->token_c, .token_g = s->token_s,
+		.synack_seq = s->isn_s, .synack_ack = s->isn_c + 1,
+		.c_ws = MPX_WS_NONE, .s_ws = MPX_WS_NONE, .now = bt_now_ns(),
+	};
 	struct bt_tuple t = s->c2s;
+	struct mpx_sf tmp;
 
 	if (v6) {
 		memset(t.saddr, 0, 16);
@@ -124,33 +133,8 @@ void s01_conn(const struct s01 *s, int v6, struct mpx_conn *c, struct mpx_flow_k
 		t.v6 = 1;
 	}
 	bt_flow_key(k, &t);
-	memset(c, 0, sizeof(*c));
-	c->key_c = s->key_c;
-	c->key_g = s->key_s;
-	c->idsn_c = s->idsn_c;
-	c->idsn_g = s->idsn_s;
-	c->token_c = s->token_c;
-	c->token_g = s->token_s;
-	c->c_seq0 = s->isn_c + 1;
-	c->s_seq0 = s->isn_s + 1;
-	c->s_nxt = c->s_seq0;
-	c->c_nxt = c->c_seq0;
-	c->c_ack = c->s_seq0;
-	c->c2s_ref = s->idsn_c + 1;
-	c->s2c_ref = s->idsn_s + 1;
-	c->created_ns = c->last_ns = bt_now_ns();
-	c->key0 = *k;
-}
-
-void s01_sf(const struct mpx_conn *c, struct mpx_sf *sf)
-{
-	memset(sf, 0, sizeof(*sf));
-	sf->key = c->key0;
-	sf->flags = MPX_SF_INITIAL;
-	sf->ssn_base = c->c_seq0 - 1;
-	sf->rcv_hi = c->c_seq0;
-	sf->ack = c->c_seq0;
-	sf->last_ns = c->last_ns;
+	a.key = *k;
+	mpx_conn_init(c, sf ? sf : &tmp, &a);
 }
 
 void s01_install(const struct s01 *s, int v6, struct mpx_conn *c)
@@ -166,8 +150,7 @@ void s01_install_flags(const struct s01 *s, int v6, struct mpx_conn *c, uint16_t
 	struct mpx_sf sf;
 	uint32_t id = 1;
 
-	s01_conn(s, v6, c, &k);
-	s01_sf(c, &sf);
+	s01_conn(s, v6, c, &sf, &k);
 	cr_assert_eq(bpf_map_update_elem(bt_map_fd("conns"), &id, c, BPF_NOEXIST), 0);
 	cr_assert_eq(bpf_map_update_elem(bt_map_fd("subflows"), &sk, &sf, BPF_NOEXIST), 0);
 	cr_assert_eq(bpf_map_update_elem(bt_map_fd("tokens"), &c->token_g, &id, BPF_NOEXIST), 0);

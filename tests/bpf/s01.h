@@ -28,9 +28,10 @@ void s01_free(struct s01 *s);
 int s01_from_client(const struct s01 *s, const uint8_t *f, size_t len);
 /* the connection as daemon/handshake.c install() would write it, with the
  * server's key standing in for the gateway's; v6: the bt_to_v6() tuple */
-void s01_conn(const struct s01 *s, int v6, struct mpx_conn *c, struct mpx_flow_key *k);
+/* the connection (and its initial subflow, if sf) as the daemon installs it */
+void s01_conn(const struct s01 *s, int v6, struct mpx_conn *c, struct mpx_sf *sf,
+	      struct mpx_flow_key *k);
 /* the initial subflow as install() writes it for connection c */
-void s01_sf(const struct mpx_conn *c, struct mpx_sf *sf);
 /* install conn id 1, its initial subflow {1, 0}, its token, then the flow,
  * as the daemon does */
 void s01_install(const struct s01 *s, int v6, struct mpx_conn *c);

@@ -243,6 +243,10 @@ static void server_rst(int with_ts)
 	eon += fastclose(eopt + eon, C.key_c);
 	eopt[eon] = 30, eopt[eon + 1] = 4, eopt[eon + 2] = 0x80, eopt[eon + 3] = 0;
 	eon += 4;
+	/* on the subflow's numbers: its next byte (nothing went out on it
+	 * yet) and the acknowledgement it has earned (no client data yet) */
+	bt_put32(in + (S2C.v6 ? 54 : 34) + 4, C.s_seq0);
+	bt_put32(in + (S2C.v6 ? 54 : 34) + 8, C.c_seq0);
 	en = bt_reframe(in, n, eopt, eon, 0x14, exp);
 	cr_expect(bt_same("server RST", O.d, O.len, exp, en));
 	cr_expect(bt_csum_ok(O.d, O.len));
@@ -529,7 +533,8 @@ Test(established, server_sack_blocks_removed)
 	/* SACK first, options behind it: those stay, in order */
 	on = sack(opt, 2, blk);
 	on += ts(opt + on, 5, 6);
-	n = bt_build(in, &S2C, C.s_seq0, C.c_seq0, 0x10, 300, opt, on, NULL, 0);
+	/* (the server's next byte, behind the 100 it sent) */
+	n = bt_build(in, &S2C, C.s_seq0 + 100, C.c_seq0, 0x10, 300, opt, on, NULL, 0);
 	bt_run_as(MPX_ROLE_SERVER, in, n, &O);
 	cr_expect_eq(O.ret, XDP_PASS);
 	eon = 0;
@@ -547,7 +552,7 @@ Test(established, server_sack_blocks_removed)
 	on += 14;
 	opt[on++] = 1;
 	opt[on++] = 1;
-	n = bt_build(in, &S2C, C.s_seq0, C.c_seq0, 0x10, 300, opt, on, NULL, 0);
+	n = bt_build(in, &S2C, C.s_seq0 + 100, C.c_seq0, 0x10, 300, opt, on, NULL, 0);
 	bt_run_as(MPX_ROLE_SERVER, in, n, &O);
 	cr_expect_eq(O.ret, XDP_PASS);
 	eon = ts(eopt, 5, 6);
@@ -625,6 +630,8 @@ static void closed_conn(struct mpx_conn *c)
 	c->c2s_ref = C.idsn_c + 1 + 1501;
 	c->s2c_ref = C.idsn_g + 1 + 3001;
 	c->s_nxt = C.s_seq0 + 3001;
+	/* all of it went out on the initial subflow, and was acknowledged */
+	c->s_hi = c->sf_snd_nxt[0] = c->sf_snd_una[0] = C.s_seq0 + 3001;
 	c->s_win = 69;
 	c->s_tsval = 0x8f68fdb0;
 	conn_put(c);

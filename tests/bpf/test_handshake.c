@@ -54,7 +54,7 @@ static void key_of(int v6, struct mpx_flow_key *k)
 {
 	struct mpx_conn c;
 
-	s01_conn(&S, v6, &c, k);
+	s01_conn(&S, v6, &c, NULL, k);
 }
 
 static int ho_get(int v6, struct mpx_halfopen *ho)

@@ -265,7 +265,7 @@ Test(pending, replayed_third_ack_dropped)
 
 	for (int v6 = 0; v6 < 2; v6++) {
 		n = frame(S.ack3, v6, in);
-		s01_conn(&S, v6, &c, &k);
+		s01_conn(&S, v6, &c, NULL, &k);
 		ho.isn_c = S.isn_c;
 		ho.synack_seq = S.isn_s;
 		ho.synack_ack = S.isn_c + 1;

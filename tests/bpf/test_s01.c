@@ -425,7 +425,7 @@ static void replay(int v6)
 	/* the initial subflow as the gateway kept it */
 	s01_sf_get(1, 0, &sf);
 	cr_expect(!memcmp(&sf.key, &c.key0, sizeof(c.key0)), "subflow 4-tuple untouched");
-	cr_expect_eq(sf.flags, MPX_SF_INITIAL | MPX_SF_C_FIN, "subflow flags %#x", sf.flags);
+	cr_expect_eq(sf.flags, MPX_SF_INITIAL | MPX_SF_ACTIVE | MPX_SF_C_FIN, "subflow flags %#x", sf.flags);
 	cr_expect_eq(sf.ssn_base, c.c_seq0 - 1);
 	cr_expect_eq(sf.ack, m.sf_ack, "subflow ack %u, the kernel's last %u", sf.ack, m.sf_ack);
 	cr_expect_eq(sf.rcv_hi, c.c_seq0 + (uint32_t)t.c_bytes + 1, "rcv_hi: data + subflow FIN");

@@ -27,32 +27,22 @@ static const uint64_t KEY_C = 0x1122334455667788ull, KEY_G = 0x99aabbccddeeff01u
 static inline void env_init(struct env *e, uint64_t idsn_c, uint64_t idsn_g, uint32_t c_seq0,
 			    uint32_t s_seq0, int csum)
 {
+	struct mpx_conn_params a = {
+		.key_c = KEY_C, .key_g = KEY_G, .idsn_c = idsn_c, .idsn_g = idsn_g,
+		.synack_seq = s_seq0 - 1, .synack_ack = c_seq0,
+		.flags = csum ? MPX_CF_CSUM : 0, .c_ws = MPX_WS_NONE, .s_ws = MPX_WS_NONE,
+	};
+
 	memset(e, 0, sizeof(*e));
 	memcpy(e->caddr, "\x0a\x01\x00\x01", 4);
 	memcpy(e->saddr, "\x0a\x02\x00\x01", 4);
 	e->cport = 40001;
 	e->sport = 8080;
-	e->c.key_c = KEY_C;
-	e->c.key_g = KEY_G;
-	e->c.idsn_c = idsn_c;
-	e->c.idsn_g = idsn_g;
-	e->c.c_seq0 = c_seq0;
-	e->c.s_seq0 = s_seq0;
-	e->c.s_nxt = s_seq0;
-	e->c.c2s_ref = idsn_c + 1;
-	e->c.s2c_ref = idsn_g + 1;
-	e->c.c_nxt = c_seq0;
-	e->c.c_ack = s_seq0;
-	e->c.flags = csum ? MPX_CF_CSUM : 0;
-	memcpy(e->c.key0.c_addr, e->caddr, 16);
-	memcpy(e->c.key0.s_addr, e->saddr, 16);
-	e->c.key0.c_port = e->cport;
-	e->c.key0.s_port = e->sport;
-	e->sf.key = e->c.key0;
-	e->sf.flags = MPX_SF_INITIAL;
-	e->sf.ssn_base = c_seq0 - 1;
-	e->sf.rcv_hi = c_seq0;
-	e->sf.ack = c_seq0;
+	memcpy(a.key.c_addr, e->caddr, 16);
+	memcpy(a.key.s_addr, e->saddr, 16);
+	a.key.c_port = e->cport;
+	a.key.s_port = e->sport;
+	mpx_conn_init(&e->c, &e->sf, &a);
 }
 
 static uint8_t PAYLOAD[1600];
@@ -186,7 +176,7 @@ static inline void run_s2c(struct env *e, struct mpx_pkt *p, struct mpx_tx *tx, 
 {
 	memset(tx, 0, sizeof(*tx));
 	memset(v, 0, sizeof(*v));
-	mpx_s2c(&e->c, &e->sf, p, tx, v, 2000);
+	s2c_multi(&e->c, (struct mpx_sf *[]){ &e->sf }, 1, p, tx, v, 2000, 0);
 	ref_dss_of_area(tx->opt.b, tx->opt.len, d);
 }
 

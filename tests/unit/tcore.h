@@ -76,4 +76,20 @@ static inline size_t emit_frame(uint8_t *out, const uint8_t *orig_frame,
 	return MPX_ETH_HLEN + h.len + tx->plen;
 }
 
+/* A server segment through the core as the XDP glue runs it: placed
+ * among the live subflows sfs[0 .. n-1] (indexes), else scheduled. */
+static inline void s2c_multi(struct mpx_conn *c, struct mpx_sf **sfs, int n,
+			     const struct mpx_pkt *p, struct mpx_tx *tx, struct mpx_verdict *v,
+			     uint64_t now, uint64_t stall_ns)
+{
+	struct mpx_route r = { .alloc = 1 };
+
+	if (mpx_s2c_needs_place(c, p))
+		for (int i = 0; i < n; i++)
+			if ((mpx_sf_live(c) & (1u << i)) && mpx_s2c_place(sfs[i], i, c, p, &r))
+				break;
+	mpx_s2c_route(c, p, now, stall_ns, &r, v);
+	mpx_s2c(c, sfs[r.idx < (uint32_t)n ? r.idx : 0], p, &r, tx, v, now);
+}
+
 #endif

@@ -107,48 +107,33 @@ static void setup(struct replay *r, const struct vec_conn *c, const struct vec_s
 {
 	const struct vec_frame *sa = vec_frame_get(c->pcap, c->synack_frame);
 	struct ref_hdr h;
-	__u32 tok;
-	__u64 idsn;
+	/* the gateway stands in for the server */
+	struct mpx_conn_params a = { .key_c = c->key_c, .key_g = c->key_s,
+				     .c_ws = MPX_WS_NONE, .s_ws = MPX_WS_NONE };
 
 	memset(r, 0, sizeof(*r));
 	r->c = c;
 	r->sf = sf;
-	r->conn.key_c = c->key_c;
-	r->conn.key_g = c->key_s; /* the gateway stands in for the server */
-	mpx_key_token_idsn(c->key_c, &tok, &idsn);
-	r->conn.token_c = tok;
-	r->conn.idsn_c = idsn;
-	cr_expect_eq(idsn, c->idsn_c, "%s", c->id);
-	mpx_key_token_idsn(c->key_s, &tok, &idsn);
-	r->conn.token_g = tok;
-	r->conn.idsn_g = idsn;
-	cr_expect_eq(idsn, c->idsn_s, "%s", c->id);
+	mpx_key_token_idsn(c->key_c, &a.token_c, &a.idsn_c);
+	cr_expect_eq(a.idsn_c, c->idsn_c, "%s", c->id);
+	mpx_key_token_idsn(c->key_s, &a.token_g, &a.idsn_g);
+	cr_expect_eq(a.idsn_g, c->idsn_s, "%s", c->id);
 	/* the daemon takes c_seq0 from the SYN-ACK's ack: client ISN + 1 (+ TFO data) */
-	r->conn.c_seq0 = sf->isn_init + 1;
+	a.synack_seq = sf->isn_resp;
+	a.synack_ack = sf->isn_init + 1;
 	if (sa && !ref_parse(sa->data, sa->len, &h)) {
 		if (!c->tfo)
 			cr_expect_eq(h.ack, sf->isn_init + 1, "%s", c->id);
-		r->conn.c_seq0 = h.ack;
+		a.synack_ack = h.ack;
 	}
-	r->conn.s_seq0 = sf->isn_resp + 1;
-	r->conn.s_nxt = r->conn.s_seq0;
-	r->conn.c2s_ref = r->conn.idsn_c + 1;
-	r->conn.s2c_ref = r->conn.idsn_g + 1;
-	r->conn.flags = c->csum ? MPX_CF_CSUM : 0;
-	r->conn.c_nxt = r->conn.c_seq0;
-	r->conn.c_ack = r->conn.s_seq0;
+	a.flags = c->csum ? MPX_CF_CSUM : 0;
 	/* the 4-tuple, from the client's point of view */
-	memcpy(r->conn.key0.c_addr, sf->init_addr, 16);
-	memcpy(r->conn.key0.s_addr, sf->resp_addr, 16);
-	r->conn.key0.c_port = sf->init_port;
-	r->conn.key0.s_port = sf->resp_port;
-	r->conn.key0.v6 = sf->family == 6;
-	/* the initial subflow, as install() sets it up */
-	r->gsf.key = r->conn.key0;
-	r->gsf.flags = MPX_SF_INITIAL;
-	r->gsf.ssn_base = r->conn.c_seq0 - 1;
-	r->gsf.rcv_hi = r->conn.c_seq0;
-	r->gsf.ack = r->conn.c_seq0;
+	memcpy(a.key.c_addr, sf->init_addr, 16);
+	memcpy(a.key.s_addr, sf->resp_addr, 16);
+	a.key.c_port = sf->init_port;
+	a.key.s_port = sf->resp_port;
+	a.key.v6 = sf->family == 6;
+	mpx_conn_init(&r->conn, &r->gsf, &a);
 	/* the replay's own account of the same */
 	r->c_nxt = r->conn.c_seq0;
 	r->c_ack = r->conn.s_seq0;
@@ -352,7 +337,7 @@ static void do_s2c(struct replay *r, const struct vec_frame *f, const struct ref
 
 	memset(&v, 0, sizeof(v));
 	memset(&tx, 0, sizeof(tx));
-	mpx_s2c(cn, &r->gsf, &p, &tx, &v, 0);
+	s2c_multi(cn, (struct mpx_sf *[]){ &r->gsf }, 1, &p, &tx, &v, 0, 0);
 	r->n_s2c++;
 
 	if (h->flags & MPX_TCP_RST) {
