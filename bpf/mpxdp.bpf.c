@@ -129,10 +129,15 @@ static __always_inline void server_segment(struct scratch *s, const struct mpx_c
 					   struct mpx_conn *conn, __u32 id, __u64 now)
 {
 	struct mpx_pkt *p = &s->pkt;
-	struct mpx_route r = { .alloc = 1 };
 	struct mpx_sf_key sk = { .conn_id = id };
+	struct mpx_route r;
 	struct mpx_sf *sf;
 
+	/* (field by field: an initializer would become a .rodata map, which
+	 * every --bpf-object build would then have to carry) */
+	r.idx = 0;
+	r.ssn = 0;
+	r.alloc = 1;
 	place(conn, id, p, &r);
 	mpx_s2c_route(conn, p, now, (__u64)cfg->stall_ms * 1000000ULL, &r, &s->v);
 	sk.idx = r.idx;

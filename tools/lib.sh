@@ -152,3 +152,40 @@ print(f"# {len(cli)} connections, {bad} with mismatching data")
 sys.exit(1 if bad or not cli else 0)
 EOF
 }
+
+# --- two paths -----------------------------------------------------------
+# two_paths [backup]: the client opens a second subflow from 198.18.2.1
+two_paths() {
+	on cli ip mptcp limits set subflows 1 add_addr_accepted 0
+	on cli ip mptcp endpoint add 198.18.2.1 dev c2 id 2 subflow ${1:-}
+}
+
+# wire_bytes: "up1 down1 up2 down2", bytes on the client's two links as the
+# wire namespace counts them (up = client to gateway)
+wire_bytes() {
+	local i r t out=""
+	for i in c1w c2w; do
+		r=$(on wire cat /sys/class/net/$i/statistics/rx_bytes)
+		t=$(on wire cat /sys/class/net/$i/statistics/tx_bytes)
+		out="$out $r $t"
+	done
+	echo $out
+}
+
+# path_shares PCT BEFORE AFTER: each path carried >= PCT% of each direction
+path_shares() {
+	python3 - "$@" <<'PY'
+import sys
+pct = float(sys.argv[1])
+b = [int(x) for x in open(sys.argv[2]).read().split()]
+a = [int(x) for x in open(sys.argv[3]).read().split()]
+d = [y - x for x, y in zip(b, a)]
+ok = True
+for name, p1, p2 in (("up", d[0], d[2]), ("down", d[1], d[3])):
+    tot = p1 + p2
+    s1, s2 = 100.0 * p1 / tot, 100.0 * p2 / tot
+    print(f"#   {name}: path 1 {p1} B ({s1:.0f}%), path 2 {p2} B ({s2:.0f}%)")
+    ok = ok and s1 >= pct and s2 >= pct
+sys.exit(0 if ok else 1)
+PY
+}
