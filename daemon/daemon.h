@@ -64,6 +64,9 @@ int replay_frame(struct daemon *d, const void *frame, uint32_t len, uint32_t ifi
 /* gc.c */
 void gc_run(struct daemon *d, uint64_t now);
 
+/* notify.c: "READY=1", "STOPPING=1" to systemd (Type=notify) */
+void notify_systemd(const char *state);
+
 /* counters the daemon owns in the shared per-CPU stats map */
 void counter_add(struct daemon *d, enum mpx_stat id, uint64_t n);
 

@@ -166,6 +166,7 @@ static int run(struct daemon *d)
 	mpx_info("ready", "gc_interval_ms=%u close_linger_ms=%u idle_timeout_s=%llu",
 		 d->o.gc_interval_ms, d->o.close_linger_ms,
 		 (unsigned long long)d->o.idle_timeout_ms / 1000);
+	notify_systemd("READY=1");
 
 	while (!stop) {
 		struct epoll_event evs[4];
@@ -209,6 +210,7 @@ static int run(struct daemon *d)
 		}
 	}
 	/* new connections go plain right away; then finish what is queued */
+	notify_systemd("STOPPING=1");
 	loader_heartbeat(d, 0);
 	ring_buffer__consume(d->rb);
 	handshake_release(d);
