@@ -10,6 +10,7 @@
 
 struct mpxdp_bpf;
 struct ring_buffer;
+struct metrics;
 
 struct daemon_opts {
 	const char *pin_dir;
@@ -23,6 +24,7 @@ struct daemon_opts {
 	uint32_t hb_interval_ms;
 	int csum;  /* require DSS checksums */
 	int probe; /* leave MP_CAPABLE in SYNs, step aside for MPTCP servers */
+	const char *metrics_addr; /* --metrics ADDR:PORT */
 };
 
 struct daemon {
@@ -33,6 +35,7 @@ struct daemon {
 	void *elf; /* --bpf-object's bytes, alive as long as the skeleton */
 	size_t elf_sz;
 	struct ring_buffer *rb;
+	struct metrics *metrics; /* metrics.h; NULL without --metrics */
 	int ncpus;
 	uint32_t next_id;
 	uint8_t secret[16];

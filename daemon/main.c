@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 
 #define TICK_MS 100
 
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 		"  --probe-server         leave MP_CAPABLE in SYNs; step aside when a\n"
 		"                         server answers it itself\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
+		"  --metrics ADDR:PORT    serve Prometheus metrics at /metrics\n"
+		"                         (IPv6: [ADDR]:PORT; default off)\n"
 		"  -h, --help\n",
 		MPX_PIN_DIR_DEFAULT);
 }
@@ -60,7 +63,7 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { O_PIN = 256, O_OBJ, O_MAXC, O_HOMAX, O_GC, O_LINGER, O_IDLE, O_HOTO, O_CSUM,
-	       O_PROBE, O_LOG };
+	       O_PROBE, O_LOG, O_METRICS };
 	static const struct option lo[] = {
 		{ "pin-dir", required_argument, 0, O_PIN },
 		{ "bpf-object", required_argument, 0, O_OBJ },
@@ -73,6 +76,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "checksum", no_argument, 0, O_CSUM },
 		{ "probe-server", no_argument, 0, O_PROBE },
 		{ "log-level", required_argument, 0, O_LOG },
+		{ "metrics", required_argument, 0, O_METRICS },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -98,6 +102,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		}
 		if (c == O_OBJ) {
 			o->bpf_object = optarg;
+			continue;
+		}
+		if (c == O_METRICS) {
+			o->metrics_addr = optarg;
 			continue;
 		}
 		if (c == O_LOG) {
@@ -163,6 +171,8 @@ static int run(struct daemon *d)
 	add_fd(ep, sfd);
 	add_fd(ep, tfd);
 	add_fd(ep, rbfd);
+	if (d->metrics)
+		add_fd(ep, metrics_fd(d->metrics));
 	mpx_info("ready", "gc_interval_ms=%u close_linger_ms=%u idle_timeout_s=%llu",
 		 d->o.gc_interval_ms, d->o.close_linger_ms,
 		 (unsigned long long)d->o.idle_timeout_ms / 1000);
@@ -200,6 +210,8 @@ static int run(struct daemon *d)
 					loader_heartbeat(d, now);
 				if (now - d->last_gc_ns >= d->o.gc_interval_ms * 1000000ULL)
 					gc_run(d, now);
+			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
+				metrics_serve(d->metrics);
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 
@@ -243,9 +255,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mpxdpd: must run as root (loads BPF programs)\n");
 		return 1;
 	}
-	if (loader_load(&d))
+	/* before the fast path: a bad address or a busy port leaves it alone */
+	if (d.o.metrics_addr && !(d.metrics = metrics_open(d.o.metrics_addr, &d.maps)))
 		return 1;
+	if (loader_load(&d)) {
+		metrics_close(d.metrics);
+		return 1;
+	}
 	rc = run(&d);
+	metrics_close(d.metrics);
 	loader_close(&d);
 	mpx_info("exit", "rc=%d", rc);
 	return rc ? 1 : 0;
