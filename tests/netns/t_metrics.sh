@@ -5,7 +5,8 @@
 # bad or stalled clients get an error or are dropped while the daemon keeps
 # serving; the -j outputs follow docs/stats.schema.json; conn show's
 # filters pick the right connections; systemd hears READY=1 once the maps
-# are pinned; a restarted daemon serves on IPv4 the numbers it adopted.
+# are pinned; a daemon restarted with only the systemd unit's capabilities
+# adopts the state, takes new connections and serves on IPv4.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3 # Debian's, with the packages tools/deps.sh installs
@@ -112,14 +113,27 @@ wait "$HOLD_PID"
 check "the daemon is still running" kill -0 "$DAEMON_PID"
 check "... and still serves the same numbers" judge compare "$M6" "$B/mpxdp" "$ROOT/docs/stats.md"
 
-# --- restart: the next daemon adopts the state, serves it on IPv4 ----------
+# --- restart with only the unit's capabilities -----------------------------
+# the next daemon adopts the state (re-attaching its program, replaying new
+# handshakes) and serves it on IPv4
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$ROOT/tools/systemd/mpxdpd.service" |
+	tr 'A-Z ' 'a-z,' | sed 's/cap_/+/g')
 bytes=$(stat BytesC2S)
 stop_pid "$DAEMON_PID"
-bg mpxdpd2 gw "$B/mpxdpd" --pin-dir "$MPXDP_PIN_DIR" --metrics "$M4" --max-conns 1000 \
-	--close-linger 600000
-wait_for 10 grep -q "event=ready" "$LOG/mpxdpd2.log" || fail "mpxdpd did not restart"
-check "after a restart: the counters carried over" \
+bg mpxdpd2 gw setpriv --no-new-privs --bounding-set "-all,$caps" "$B/mpxdpd" \
+	--pin-dir "$MPXDP_PIN_DIR" --metrics "$M4" --max-conns 1000 --close-linger 600000
+wait_for 10 grep -q "event=ready" "$LOG/mpxdpd2.log" ||
+	fail "mpxdpd did not restart with $caps: $(grep -v libbpf "$LOG/mpxdpd2.log" | tail -3)"
+check "restarted with only $caps: the counters carried over" \
 	test "$(stat MPCapableEstab)" -eq 2 -a "$(stat BytesC2S)" -eq "$bytes"
+check "... its program replaced the old one on the 3 links" \
+	test "$(grep -c "event=upgraded" "$LOG/mpxdpd2.log")" -eq 3
+on cli "$B/peer/xfer" client --mptcp --connect 198.19.1.2:5001 --up 1M --down 1M \
+	--json >"$LOG/after.log" 2>&1 || fail "transfer after the restart: $(tail -2 "$LOG/after.log")"
+cat "$LOG/after.log" >>"$LOG/client.log"
+check "... and it installs new MPTCP connections" grep -q "event=conn_established conn=3" "$LOG/mpxdpd2.log"
+check "3 connections listed" test "$(nconns)" -eq 3
+check "3 connections byte-exact" hashes_match "$LOG/client.log" "$LOG/server.jsonl"
 check "metrics = mpxdp -j on an IPv4 endpoint" judge compare "$M4" "$B/mpxdp" "$ROOT/docs/stats.md"
 rc=0
 gw timeout 10 "$B/mpxdpd" --pin-dir "$MPXDP_PIN_DIR" --metrics "$M4" >"$LOG/busy.log" 2>&1 || rc=$?
