@@ -22,7 +22,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Iinclude -Ilib -I$(B) -D_GNU_SOURCE
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Iinclude -Ibpf -I$(ARCH_INC) \
 	-Wall -Wno-unused-function
-LIBS := -lbpf -lelf -lz -lssl -lcrypto
+LIBS := -lbpf -lelf -lz -lssl -lcrypto -lpthread
 
 CORE_H := $(wildcard include/mpxdp/*.h)
 LIB_SRC := $(wildcard lib/*.c)

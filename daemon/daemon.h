@@ -10,7 +10,6 @@
 
 struct mpxdp_bpf;
 struct ring_buffer;
-struct metrics;
 
 struct daemon_opts {
 	const char *pin_dir;
@@ -35,7 +34,6 @@ struct daemon {
 	void *elf; /* --bpf-object's bytes, alive as long as the skeleton */
 	size_t elf_sz;
 	struct ring_buffer *rb;
-	struct metrics *metrics; /* metrics.h; NULL without --metrics */
 	int ncpus;
 	uint32_t next_id;
 	uint8_t secret[16];

@@ -171,8 +171,6 @@ static int run(struct daemon *d)
 	add_fd(ep, sfd);
 	add_fd(ep, tfd);
 	add_fd(ep, rbfd);
-	if (d->metrics)
-		add_fd(ep, metrics_fd(d->metrics));
 	mpx_info("ready", "gc_interval_ms=%u close_linger_ms=%u idle_timeout_s=%llu",
 		 d->o.gc_interval_ms, d->o.close_linger_ms,
 		 (unsigned long long)d->o.idle_timeout_ms / 1000);
@@ -210,8 +208,6 @@ static int run(struct daemon *d)
 					loader_heartbeat(d, now);
 				if (now - d->last_gc_ns >= d->o.gc_interval_ms * 1000000ULL)
 					gc_run(d, now);
-			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
-				metrics_serve(d->metrics);
 			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 
@@ -246,6 +242,7 @@ int main(int argc, char **argv)
 			.hb_interval_ms = 500,
 		},
 	};
+	struct metrics *mx = NULL;
 	int rc;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -256,14 +253,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* before the fast path: a bad address or a busy port leaves it alone */
-	if (d.o.metrics_addr && !(d.metrics = metrics_open(d.o.metrics_addr, &d.maps)))
+	if (d.o.metrics_addr && !(mx = metrics_open(d.o.metrics_addr, &d.maps)))
 		return 1;
-	if (loader_load(&d)) {
-		metrics_close(d.metrics);
+	if (loader_load(&d) || (mx && metrics_start(mx))) {
+		metrics_close(mx);
 		return 1;
 	}
 	rc = run(&d);
-	metrics_close(d.metrics);
+	metrics_close(mx);
 	loader_close(&d);
 	mpx_info("exit", "rc=%d", rc);
 	return rc ? 1 : 0;
