@@ -73,6 +73,9 @@ check "src 198.18.1.1: one of two" test "$(nconns src 198.18.1.1)" -eq 1
 check "src 2001:db8:2::1: one of two" test "$(nconns src 2001:db8:2::1)" -eq 1
 check "dst 198.19.1.2: one of two" test "$(nconns dst 198.19.1.2)" -eq 1
 check "src 198.18.0.0/15 (a prefix): one of two" test "$(nconns src 198.18.0.0/15)" -eq 1
+check "src 198.18.1.0/25: one; 198.18.1.128/25: none (bits, not bytes)" \
+	test "$(nconns src 198.18.1.0/25)$(nconns src 198.18.1.128/25)" = 10
+check "src 0.0.0.0/0: the IPv4 one only" test "$(nconns src 0.0.0.0/0)" -eq 1
 check "src 2001:db8::/32 dst 2001:db8:ff::2: one of two" \
 	test "$(nconns src 2001:db8::/32 dst 2001:db8:ff::2)" -eq 1
 check "src 198.18.9.9: none" test "$(nconns src 198.18.9.9)" -eq 0
