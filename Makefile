@@ -4,7 +4,7 @@
 #   make check      unit + BPF_PROG_TEST_RUN + netns integration tests
 #   make demo       testbed + transfers through the gateway, with a report
 #   make bench      mpxdp vs. plain kernel forwarding, side by side
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #   make deps       install the Debian packages the project needs
 
 CLANG ?= clang
@@ -12,6 +12,8 @@ CC ?= gcc
 BPFTOOL ?= bpftool
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 B := build
 ARCH_INC := /usr/include/$(shell uname -m)-linux-gnu
 
@@ -20,7 +22,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Iinclude -Ilib -I$(B) -D_GNU_SOURCE
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Iinclude -Ibpf -I$(ARCH_INC) \
 	-Wall -Wno-unused-function
-LIBS := -lbpf -lelf -lz -lssl -lcrypto
+LIBS := -lbpf -lelf -lz -lssl -lcrypto -lpthread
 
 CORE_H := $(wildcard include/mpxdp/*.h)
 LIB_SRC := $(wildcard lib/*.c)
@@ -42,7 +44,7 @@ BPF_OBJ := $(B)/mpxdp.bpf.o $(B)/xdp_pass.bpf.o
 
 DEPS_STAMP := $(B)/.deps
 
-.PHONY: all deps check unit bpftest netns demo bench install clean
+.PHONY: all deps check unit bpftest installtest netns demo bench install clean
 all: $(DEPS_STAMP) $(BPF_OBJ) $(BINS)
 
 deps: $(DEPS_STAMP)
@@ -108,7 +110,10 @@ bpftest: $(BPFT_BIN) $(B)/mpxdp.bpf.o
 netns: all $(B)/tests/reject.bpf.o
 	tests/netns/run.sh
 
-check: all unit bpftest netns
+installtest: all
+	tests/install/t_install.sh
+
+check: all unit bpftest installtest netns
 
 demo: all
 	tools/demo.sh
@@ -116,12 +121,20 @@ demo: all
 bench: all
 	tools/bench.sh
 
+# The unit names /usr/sbin and /etc/default: rewritten for other places.
+# An existing /etc/default/mpxdpd is the operator's and is kept.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mpxdp \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/default
 	install -m 0755 $(B)/mpxdpd $(B)/mpxdp $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(B)/mpxdp.bpf.o $(DESTDIR)$(PREFIX)/lib/mpxdp/
 	install -m 0644 docs/mpxdp.8 docs/mpxdpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed -e 's|/usr/sbin/|$(PREFIX)/sbin/|g' -e 's|/etc/default/|$(SYSCONFDIR)/default/|g' \
+		tools/systemd/mpxdpd.service >$(DESTDIR)$(UNITDIR)/mpxdpd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mpxdpd.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/mpxdpd ] || \
+		install -m 0644 tools/systemd/mpxdpd.default $(DESTDIR)$(SYSCONFDIR)/default/mpxdpd
 
 clean:
 	rm -rf $(B)

@@ -26,6 +26,7 @@ struct daemon_opts {
 	int probe; /* leave MP_CAPABLE in SYNs, step aside for MPTCP servers */
 	uint32_t max_subflows; /* per connection, the initial one included */
 	uint32_t subflow_timeout_ms; /* unacknowledged this long: the subflow is dead */
+	const char *metrics_addr; /* --metrics ADDR:PORT */
 };
 
 struct daemon {
@@ -72,6 +73,9 @@ int replay_frame(struct daemon *d, const void *frame, uint32_t len, uint32_t ifi
 
 /* gc.c */
 void gc_run(struct daemon *d, uint64_t now);
+
+/* notify.c: "READY=1", "STOPPING=1" to systemd (Type=notify) */
+void notify_systemd(const char *state);
 
 /* counters the daemon owns in the shared per-CPU stats map */
 void counter_add(struct daemon *d, enum mpx_stat id, uint64_t n);

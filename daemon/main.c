@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 
 #define TICK_MS 100
 
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		"  --probe-server         leave MP_CAPABLE in SYNs; step aside when a\n"
 		"                         server answers it itself\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
+		"  --metrics ADDR:PORT    serve Prometheus metrics at /metrics\n"
+		"                         (IPv6: [ADDR]:PORT; default off)\n"
 		"  -h, --help\n",
 		MPX_PIN_DIR_DEFAULT);
 }
@@ -64,7 +67,7 @@ static int parse_u64(const char *s, uint64_t *v)
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
 {
 	enum { O_PIN = 256, O_OBJ, O_MAXC, O_HOMAX, O_GC, O_LINGER, O_IDLE, O_HOTO, O_CSUM,
-	       O_PROBE, O_LOG, O_MAXSF, O_SFTO };
+	       O_PROBE, O_LOG, O_MAXSF, O_SFTO, O_METRICS };
 	static const struct option lo[] = {
 		{ "pin-dir", required_argument, 0, O_PIN },
 		{ "bpf-object", required_argument, 0, O_OBJ },
@@ -79,6 +82,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "log-level", required_argument, 0, O_LOG },
 		{ "max-subflows", required_argument, 0, O_MAXSF },
 		{ "subflow-timeout", required_argument, 0, O_SFTO },
+		{ "metrics", required_argument, 0, O_METRICS },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 },
 	};
@@ -104,6 +108,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		}
 		if (c == O_OBJ) {
 			o->bpf_object = optarg;
+			continue;
+		}
+		if (c == O_METRICS) {
+			o->metrics_addr = optarg;
 			continue;
 		}
 		if (c == O_LOG) {
@@ -174,6 +182,7 @@ static int run(struct daemon *d)
 	mpx_info("ready", "gc_interval_ms=%u close_linger_ms=%u idle_timeout_s=%llu",
 		 d->o.gc_interval_ms, d->o.close_linger_ms,
 		 (unsigned long long)d->o.idle_timeout_ms / 1000);
+	notify_systemd("READY=1");
 
 	while (!stop) {
 		struct epoll_event evs[4];
@@ -217,6 +226,7 @@ static int run(struct daemon *d)
 		}
 	}
 	/* new connections go plain right away; then finish what is queued */
+	notify_systemd("STOPPING=1");
 	loader_heartbeat(d, 0);
 	ring_buffer__consume(d->rb);
 	handshake_release(d);
@@ -242,6 +252,7 @@ int main(int argc, char **argv)
 			.subflow_timeout_ms = 1000,
 		},
 	};
+	struct metrics *mx = NULL;
 	int rc;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -251,9 +262,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mpxdpd: must run as root (loads BPF programs)\n");
 		return 1;
 	}
-	if (join_open(&d) || loader_load(&d))
+	/* before the fast path: a bad address or a busy port leaves it alone */
+	if (d.o.metrics_addr && !(mx = metrics_open(d.o.metrics_addr, &d.maps)))
 		return 1;
+	if (join_open(&d)) {
+		metrics_close(mx);
+		return 1;
+	}
+	if (loader_load(&d) || (mx && metrics_start(mx))) {
+		metrics_close(mx);
+		return 1;
+	}
 	rc = run(&d);
+	metrics_close(mx);
 	loader_close(&d);
 	join_close(&d);
 	mpx_info("exit", "rc=%d", rc);

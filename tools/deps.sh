@@ -4,7 +4,7 @@
 set -e
 PKGS="clang llvm libbpf-dev bpftool libxdp-dev xdp-tools libelf-dev zlib1g-dev
 libnl-3-dev libnl-route-3-dev libssl-dev libcriterion-dev libclang-rt-14-dev
-pkg-config python3 iproute2 iputils-ping ethtool nftables tcpdump tshark util-linux"
+pkg-config python3 python3-jsonschema python3-prometheus-client iproute2 iputils-ping ethtool nftables tcpdump tshark util-linux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -3,9 +3,11 @@
 #ifndef MPXDP_CLI_H
 #define MPXDP_CLI_H
 
+#include <stdint.h>
 #include <string.h>
 #include "json.h"
 #include "pins.h"
+#include "mpxdp/state.h"
 
 struct cli {
 	int json;
@@ -25,8 +27,28 @@ static inline int cli_matches(const char *arg, const char *word)
 	return *arg && !strncmp(word, arg, strlen(arg));
 }
 
+/* conn show's filters (connfilter.c) */
+struct conn_prefix {
+	uint8_t addr[16];
+	int v6;
+	unsigned len;
+	int set;
+};
+
+struct conn_filter {
+	struct conn_prefix src, dst;
+	unsigned long token;
+	int has_token;
+};
+
+/* the arguments after "show"; fails with a message */
+int conn_filter_parse(struct conn_filter *f, int argc, char **argv);
+int conn_filter_match(const struct conn_filter *f, int subflows_fd, uint32_t id,
+		      const struct mpx_conn *k);
+
 int cmd_link(struct cli *c, int argc, char **argv);
 int cmd_conn(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
+int cmd_map(struct cli *c, int argc, char **argv);
 
 #endif

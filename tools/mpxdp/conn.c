@@ -104,6 +104,7 @@ static void show_one(struct cli *c, const struct mpx_maps *m, uint32_t id,
 
 int cmd_conn(struct cli *c, int argc, char **argv)
 {
+	struct conn_filter f;
 	struct mpx_maps m;
 	struct mpx_conn k;
 	uint32_t key, *prev = NULL;
@@ -111,13 +112,16 @@ int cmd_conn(struct cli *c, int argc, char **argv)
 
 	if (argc > 0 && !cli_matches(argv[0], "show") && !cli_matches(argv[0], "list"))
 		return cli_fail("unknown conn command \"%s\" (try: show)", argv[0]);
+	if (conn_filter_parse(&f, argc ? argc - 1 : 0, argv + !!argc)) /* after "show" */
+		return 1;
 	if (cli_maps(c, &m))
 		return 1;
 	if (c->json)
 		mpx_json_arr_begin(&c->j);
 	while (bpf_map_get_next_key(m.conns, prev, &key) == 0) {
 		prev = &key;
-		if (bpf_map_lookup_elem(m.conns, &key, &k) == 0)
+		if (bpf_map_lookup_elem(m.conns, &key, &k) == 0 &&
+		    conn_filter_match(&f, m.subflows, key, &k))
 			show_one(c, &m, key, &k, now);
 	}
 	if (c->json)

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "inspect.h"
 #include "names.h"
 
 static int prog_id_of(int fd)
@@ -17,11 +18,6 @@ static int prog_id_of(int fd)
 	uint32_t len = sizeof(info);
 
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : (int)info.id;
-}
-
-static const char *mode_name(uint32_t flags)
-{
-	return flags & XDP_FLAGS_SKB_MODE ? "generic" : "native";
 }
 
 static int link_attach(struct cli *c, const char *dev, int role, uint32_t mode)
@@ -57,7 +53,7 @@ static int link_attach(struct cli *c, const char *dev, int role, uint32_t mode)
 		bpf_map_delete_elem(m.tx_ports, &ifindex);
 		if (e == EOPNOTSUPP)
 			rc = cli_fail("%s does not support %s XDP (try: mode generic)", dev,
-				      mode_name(mode));
+				      mpx_xdp_mode_name(mode));
 		else
 			rc = cli_fail("cannot attach to %s: %s", dev, strerror(e));
 		goto out;
@@ -92,40 +88,35 @@ static int link_detach(struct cli *c, const char *dev)
 	return rc;
 }
 
+static void show_one(const struct mpx_link *l, void *arg)
+{
+	struct cli *c = arg;
+
+	if (!c->json) {
+		printf("%u: %s role %s mode %s prog %u%s\n", l->ifindex, l->dev,
+		       mpx_role_name(l->role), l->mode, l->prog_id,
+		       l->prog_id ? "" : " (NOT ATTACHED)");
+		return;
+	}
+	mpx_json_obj_begin(&c->j);
+	mpx_json_kstr(&c->j, "dev", l->dev);
+	mpx_json_ku64(&c->j, "ifindex", l->ifindex);
+	mpx_json_kstr(&c->j, "role", mpx_role_name(l->role));
+	mpx_json_kstr(&c->j, "mode", l->mode);
+	mpx_json_ku64(&c->j, "prog_id", l->prog_id);
+	mpx_json_kbool(&c->j, "attached", l->prog_id != 0);
+	mpx_json_obj_end(&c->j);
+}
+
 static int link_show(struct cli *c)
 {
 	struct mpx_maps m;
-	struct mpx_iface ifc;
-	uint32_t key, *prev = NULL;
 
 	if (cli_maps(c, &m))
 		return 1;
 	if (c->json)
 		mpx_json_arr_begin(&c->j);
-	while (bpf_map_get_next_key(m.ifaces, prev, &key) == 0) {
-		char name[IF_NAMESIZE] = "?";
-		uint32_t id = 0;
-
-		prev = &key;
-		if (bpf_map_lookup_elem(m.ifaces, &key, &ifc))
-			continue;
-		if_indextoname(key, name);
-		bpf_xdp_query_id(key, ifc.flags, &id);
-		if (c->json) {
-			mpx_json_obj_begin(&c->j);
-			mpx_json_kstr(&c->j, "dev", name);
-			mpx_json_ku64(&c->j, "ifindex", key);
-			mpx_json_kstr(&c->j, "role", mpx_role_name(ifc.role));
-			mpx_json_kstr(&c->j, "mode", mode_name(ifc.flags));
-			mpx_json_ku64(&c->j, "prog_id", id);
-			mpx_json_kbool(&c->j, "attached", id != 0);
-			mpx_json_obj_end(&c->j);
-		} else {
-			printf("%u: %s role %s mode %s prog %u%s\n", key, name,
-			       mpx_role_name(ifc.role), mode_name(ifc.flags), id,
-			       id ? "" : " (NOT ATTACHED)");
-		}
-	}
+	mpx_links_each(m.ifaces, show_one, c);
 	if (c->json)
 		mpx_json_arr_end(&c->j);
 	mpx_maps_close(&m);

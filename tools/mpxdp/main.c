@@ -13,7 +13,8 @@ static void usage(FILE *f)
 		"  link attach dev IFNAME role client|server [mode native|generic]\n"
 		"  link detach dev IFNAME\n"
 		"  link show\n"
-		"  conn show\n"
+		"  conn show [src ADDR[/LEN]] [dst ADDR[/LEN]] [token HEX]\n"
+		"  map show\n"
 		"  stats\n"
 		"  -j, --json    JSON output (show commands and stats)\n"
 		"  --pin-dir DIR bpffs directory of the gateway (default %s or $MPXDP_PIN_DIR)\n",
@@ -91,9 +92,11 @@ int main(int argc, char **argv)
 		return cmd_conn(&c, argc - i - 1, argv + i + 1);
 	if (cli_matches(argv[i], "stats"))
 		return cmd_stats(&c, argc - i - 1, argv + i + 1);
+	if (cli_matches(argv[i], "map"))
+		return cmd_map(&c, argc - i - 1, argv + i + 1);
 	if (cli_matches(argv[i], "help")) {
 		usage(stdout);
 		return 0;
 	}
-	return cli_fail("unknown object \"%s\" (try: link, conn, stats)", argv[i]);
+	return cli_fail("unknown object \"%s\" (try: link, conn, map, stats)", argv[i]);
 }

@@ -1,45 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mpxdp stats: the per-CPU counters summed. docs/stats.md explains each. */
+/* mpxdp stats: the per-CPU counters summed. docs/stats.md explains each.
+ * mpxdp map show: how full each of the fast path's maps is. */
+#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include <string.h>
 #include "cli.h"
+#include "inspect.h"
 #include "names.h"
 
 int cmd_stats(struct cli *c, int argc, char **argv)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t *vals;
+	uint64_t sum[MPX_ST__MAX];
 	struct mpx_maps m;
+	int rc;
 
 	if (argc > 0 && !cli_matches(argv[0], "show"))
 		return cli_fail("unknown stats command \"%s\"", argv[0]);
-	if (ncpus <= 0)
-		return cli_fail("cannot count CPUs");
 	if (cli_maps(c, &m))
 		return 1;
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals) {
-		mpx_maps_close(&m);
-		return cli_fail("out of memory");
-	}
+	rc = mpx_stats_read(m.stats, sum);
+	mpx_maps_close(&m);
+	if (rc)
+		return cli_fail("cannot read the counters: %s", strerror(errno));
 	if (c->json)
 		mpx_json_obj_begin(&c->j);
 	for (uint32_t id = 0; id < MPX_ST__MAX; id++) {
-		uint64_t sum = 0;
-
-		if (bpf_map_lookup_elem(m.stats, &id, vals) == 0)
-			for (int i = 0; i < ncpus; i++)
-				sum += vals[i];
 		if (c->json)
-			mpx_json_ku64(&c->j, mpx_stat_name[id], sum);
+			mpx_json_ku64(&c->j, mpx_stat_name[id], sum[id]);
 		else
-			printf("%-24s %llu\n", mpx_stat_name[id], (unsigned long long)sum);
+			printf("%-24s %llu\n", mpx_stat_name[id], (unsigned long long)sum[id]);
 	}
 	if (c->json)
 		mpx_json_obj_end(&c->j);
-	free(vals);
+	return 0;
+}
+
+int cmd_map(struct cli *c, int argc, char **argv)
+{
+	struct mpx_map_usage u[MPX_MAPS_N];
+	struct mpx_maps m;
+	int n;
+
+	if (argc > 0 && !cli_matches(argv[0], "show") && !cli_matches(argv[0], "list"))
+		return cli_fail("unknown map command \"%s\" (try: show)", argv[0]);
+	if (cli_maps(c, &m))
+		return 1;
+	n = mpx_maps_usage(&m, u);
 	mpx_maps_close(&m);
+	if (c->json)
+		mpx_json_arr_begin(&c->j);
+	for (int i = 0; i < n; i++) {
+		if (!c->json) {
+			if (u[i].countable)
+				printf("%-10s %-14s %u/%u entries\n", u[i].name, u[i].type,
+				       u[i].entries, u[i].max_entries);
+			else
+				printf("%-10s %-14s %u bytes\n", u[i].name, u[i].type,
+				       u[i].max_entries);
+			continue;
+		}
+		mpx_json_obj_begin(&c->j);
+		mpx_json_kstr(&c->j, "name", u[i].name);
+		mpx_json_kstr(&c->j, "type", u[i].type);
+		if (u[i].countable)
+			mpx_json_ku64(&c->j, "entries", u[i].entries);
+		mpx_json_ku64(&c->j, "max_entries", u[i].max_entries);
+		mpx_json_obj_end(&c->j);
+	}
+	if (c->json)
+		mpx_json_arr_end(&c->j);
 	return 0;
 }
