@@ -183,10 +183,16 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 			return;
 		}
 		if ((flow->flags & MPX_FLOW_PENDING) && !replay) {
-			/* behind segments the daemon still holds: keep the order
-			 * (a SYN-cookie server resets a first ACK that overtook) */
-			s->v.act = MPX_ACT_PUNT;
-			return;
+			if (alive) {
+				/* behind segments the daemon still holds: keep
+				 * the order (a SYN-cookie server resets a first
+				 * ACK that overtook) */
+				s->v.act = MPX_ACT_PUNT;
+				return;
+			}
+			/* the daemon died holding them: they are lost (the
+			 * client retransmits), the flow must not wait for it */
+			flow->flags &= ~MPX_FLOW_PENDING;
 		}
 		if (flow->sf_idx && MPX_MP_HAS(&p->opts, MPX_MP_JOIN) &&
 		    !(p->flags & MPX_TCP_SYN) && p->opts.mp.join.len == MPX_JOIN_LEN_ACK) {

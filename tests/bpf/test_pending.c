@@ -221,6 +221,30 @@ Test(pending, released)
 	cr_expect_eq(bt_punts_drain(P, 8), 0);
 }
 
+/* The daemon died holding the segments behind a new connection (SIGKILL):
+ * once its heartbeat is stale the flow stops waiting for it and the next
+ * segment is translated, the flag cleared (t_restart's stall in CI). */
+Test(pending, daemon_gone)
+{
+	uint8_t in[2048], exp[2048];
+	struct mpx_conn c;
+	struct mpx_flow_key k;
+	struct mpx_flow f;
+	size_t n = frame(S.ack3 + 1, 0, in), en;
+
+	s01_install_flags(&S, 0, &c, MPX_FLOW_PENDING);
+	bt_set_daemon(0);
+	bt_run_as(MPX_ROLE_CLIENT, in, n, &O);
+	bt_set_daemon(1);
+	cr_expect_eq(O.ret, XDP_PASS);
+	en = first_data_translated(in, n, exp);
+	cr_expect(bt_same("first data, daemon gone", O.d, O.len, exp, en));
+	cr_expect_eq(bt_punts_drain(P, 8), 0);
+	k = c.key0;
+	cr_assert_eq(bpf_map_lookup_elem(bt_map_fd("flows"), &k, &f), 0);
+	cr_expect_eq(f.flags & MPX_FLOW_PENDING, 0, "still pending");
+}
+
 /* A replayed frame on a flow that is not pending: translated the same as
  * from the wire */
 Test(pending, replay_on_installed_flow)
