@@ -10,6 +10,8 @@
 #                                   g2 198.18.2.254 2001:db8:2::fe
 #                                   gs 198.19.1.254 2001:db8:ff::fe
 #   PREFIX-srv  plain TCP server:   s1 198.19.1.2 2001:db8:ff::2
+#   PREFIX-atk  a forger on path 2: a1 198.18.2.9 2001:db8:2::9 (its raw
+#               sockets see only its own traffic, not the client's)
 #   PREFIX-wire the links: bridges br1 (c1-g1), br2 (c2-g2), br3 (gs-s1)
 #
 # Why a "wire" namespace: an XDP gateway bypasses its own namespace's
@@ -51,7 +53,7 @@ addr() { # NODE IF V4 V6
 }
 
 down() {
-	for n in cli gw srv wire; do
+	for n in cli gw srv atk wire; do
 		ip netns del "$P-$n" 2>/dev/null || true
 	done
 }
@@ -59,7 +61,7 @@ down() {
 up() {
 	# the gateway pins its state in bpffs; a fresh machine may not have it
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	for n in cli gw srv wire; do
+	for n in cli gw srv atk wire; do
 		ip netns add "$P-$n"
 		ns "$n" ip link set lo up
 		ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -71,10 +73,12 @@ up() {
 	veth gw g2 wire g2w
 	veth gw gs wire gsw
 	veth srv s1 wire s1w
+	veth atk a1 wire a1w
 	for i in c1 c2; do quiet_offloads cli $i; done
 	for i in g1 g2 gs; do quiet_offloads gw $i; done
 	quiet_offloads srv s1
-	for i in c1w c2w g1w g2w gsw s1w; do quiet_offloads wire $i; done
+	quiet_offloads atk a1
+	for i in c1w c2w g1w g2w gsw s1w a1w; do quiet_offloads wire $i; done
 
 	for b in 1 2 3; do
 		ns wire ip link add br$b type bridge stp_state 0 forward_delay 0
@@ -86,6 +90,7 @@ up() {
 	ns wire ip link set g2w master br2
 	ns wire ip link set gsw master br3
 	ns wire ip link set s1w master br3
+	ns wire ip link set a1w master br2
 	for i in g1w g2w gsw; do
 		ns wire ip link set dev $i xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 	done
@@ -96,6 +101,7 @@ up() {
 	addr gw g2 198.18.2.254/24 2001:db8:2::fe/64
 	addr gw gs 198.19.1.254/24 2001:db8:ff::fe/64
 	addr srv s1 198.19.1.2/24 2001:db8:ff::2/64
+	addr atk a1 198.18.2.9/24 2001:db8:2::9/64
 
 	ns cli ip route add 198.19.0.0/16 via 198.18.1.254 dev c1 metric 1
 	ns cli ip -6 route add 2001:db8:ff::/64 via 2001:db8:1::fe dev c1 metric 1
@@ -104,6 +110,8 @@ up() {
 	ns cli ip -6 rule add from 2001:db8:2::1 table 102
 	ns cli ip -6 route add 2001:db8:ff::/64 via 2001:db8:2::fe dev c2 table 102
 	ns srv ip route add 198.18.0.0/16 via 198.19.1.254 dev s1
+	ns atk ip route add 198.19.0.0/16 via 198.18.2.254 dev a1
+	ns atk ip -6 route add 2001:db8:ff::/64 via 2001:db8:2::fe dev a1
 	ns srv ip -6 route add 2001:db8::/32 via 2001:db8:ff::fe dev s1
 
 	ns gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \

@@ -6,7 +6,7 @@
  *               [--timeout SEC] [--mptcp]
  *   xfer client --connect ADDR:PORT [--mptcp] [--up N] [--down M]
  *               [--count K] [--seed S] [--bind ADDR] [--timeout SEC] [--json]
- *               [--serial]
+ *               [--serial] [--hold FILE]
  *
  * Wire protocol (one TCP connection):
  *   client -> server: 24-byte header, network byte order
@@ -17,7 +17,9 @@
  * Both directions run at the same time (non-blocking socket + poll()),
  * except with magic 'MPXS' (client --serial): the server starts sending
  * only after the client's FIN, so the client's half-close always comes
- * first (a case gateways get wrong).
+ * first (a case gateways get wrong). With --hold FILE the client sends only
+ * the header until FILE exists: an established, idle connection for tests
+ * that need one to stay open (joins against it).
  *
  * Data streams: xorshift64* words serialised little-endian, the state seeded
  * with splitmix64(((u64)seed << 8) | dir), dir = 'U' (0x55) for the
@@ -417,6 +419,7 @@ struct xconn {
 	bool hdr_ok;
 	bool hdr_queued; /* client: header placed in sbuf */
 	bool serial;	 /* server sends after the client's FIN */
+	const char *hold; /* client: no data until this file exists */
 	uint32_t seed;
 	uint64_t up, down;
 
@@ -631,6 +634,8 @@ static void xc_refill(struct xconn *c)
 	size_t room = XF_BUF - c->slen;
 	size_t n = left < room ? (size_t)left : room;
 
+	if (c->hold && access(c->hold, F_OK))
+		n = 0;
 	if (n) {
 		gen_fill(&c->sgen, c->sbuf + c->slen, n);
 		EVP_DigestUpdate(c->sctx, c->sbuf + c->slen, n);
@@ -713,11 +718,19 @@ static bool xc_run(struct xconn *c)
 		if (!c->eof)
 			pfd.events |= POLLIN;
 		bool may_send = !c->server || (c->hdr_ok && (!c->serial || c->eof));
+		/* holding: the header is out, nothing more until the file */
+		bool holding = c->hold && c->hdr_queued && c->soff == c->slen &&
+			       access(c->hold, F_OK);
+
+		if (holding)
+			may_send = false;
+		else if (c->hold && c->hdr_queued && c->soff == c->slen)
+			c->hold = NULL;
 
 		if (!c->send_done && may_send)
 			pfd.events |= POLLOUT;
 		uint64_t ms = (c->deadline - now + 999999) / 1000000;
-		int r = poll(&pfd, 1, ms > 60000 ? 60000 : (int)ms);
+		int r = poll(&pfd, 1, holding ? 50 : ms > 60000 ? 60000 : (int)ms);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -894,6 +907,7 @@ static void usage(FILE *f)
 "              [--timeout SEC] [--mptcp]\n"
 "  xfer client --connect ADDR:PORT [--mptcp] [--up N] [--down M] [--count K]\n"
 "              [--seed S] [--bind ADDR] [--timeout SEC] [--json] [--serial]\n"
+"              [--hold FILE]   (send only the header until FILE exists)\n"
 "\n"
 "server: plain TCP unless --mptcp (an MPTCP-capable server, for tests of\n"
 "  gateways that step aside); one thread per connection; one JSON line\n"
@@ -1149,16 +1163,17 @@ static int client_main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "serial", no_argument, NULL, 'S' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *conn_s = NULL, *bind_s = NULL;
+	const char *conn_s = NULL, *bind_s = NULL, *hold = NULL;
 	bool mptcp = false, json = false, have_seed = false, serial = false;
 	uint64_t up = 0, down = 0, count = 1, seed64 = 0;
 	double timeout = 120;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "C:mu:d:c:s:b:t:jSh", opts, NULL))
+	while ((o = getopt_long(argc, argv, "C:mu:d:c:s:b:t:jSH:h", opts, NULL))
 	       != -1) {
 		switch (o) {
 		case 'C': conn_s = optarg; break;
@@ -1188,6 +1203,7 @@ static int client_main(int argc, char **argv)
 			break;
 		case 'j': json = true; break;
 		case 'S': serial = true; break;
+		case 'H': hold = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: die_usage("bad client option");
 		}
@@ -1238,6 +1254,7 @@ static int client_main(int argc, char **argv)
 		c.seed = (uint32_t)(seed64 + i);
 		c.up = up;
 		c.down = down;
+		c.hold = hold;
 		xc_setup_streams(&c);
 		{
 			uint32_t m = htonl(serial ? XF_MAGIC_SERIAL : XF_MAGIC);
