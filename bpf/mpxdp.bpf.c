@@ -224,11 +224,20 @@ static __always_inline void classify(struct scratch *s, const struct mpx_iface *
 			return; /* plain TCP */
 		if (MPX_MP_HAS(&p->opts, MPX_MP_JOIN)) {
 			/* a join (SYN, or third ACK): the daemon knows the
-			 * tokens and the keys for the HMACs */
-			if (alive) {
-				mpx_note(&s->v, MPX_ST_JOIN_PUNT);
-				s->v.act = MPX_ACT_PUNT;
+			 * keys for the HMACs; a SYN for no live token is
+			 * refused here, so that a flood of them never reaches
+			 * it (RFC 8684 3.2: RST) */
+			if (!alive)
+				return;
+			if ((p->flags & (MPX_TCP_SYN | MPX_TCP_ACK)) == MPX_TCP_SYN &&
+			    !bpf_map_lookup_elem(&tokens, &p->opts.mp.join.token)) {
+				mpx_reset_reply(&s->tx, p, MPX_RST_MPTCP_ERR);
+				mpx_note(&s->v, MPX_ST_JOIN_NO_TOKEN);
+				s->v.act = MPX_ACT_TX;
+				return;
 			}
+			mpx_note(&s->v, MPX_ST_JOIN_PUNT);
+			s->v.act = MPX_ACT_PUNT;
 			return;
 		}
 		if ((p->flags & (MPX_TCP_SYN | MPX_TCP_ACK)) == MPX_TCP_SYN) {

@@ -691,6 +691,18 @@ Test(fuzz, random_frames)
 				FAIL(it, f, n, &o, "reply not addressed to the sender");
 			if (bt_csum_ok(f, n) && !bt_csum_ok(o.d, o.len))
 				FAIL(it, f, n, &o, "reply checksums broken");
+			if (ov.flags & 0x04) {
+				/* the refusal of a join SYN for no live token */
+				if ((iv.flags & 0x12) != 0x02 ||
+				    bt_opt_find_mptcp(f + iv.opt, iv.optlen, 1) < 0)
+					FAIL(it, f, n, &o, "RST for a segment that is no join SYN");
+				if (ov.flags != 0x14 ||
+				    ov.ack != iv.seq + (uint32_t)iv.plen + 1 + (iv.flags & 1) ||
+				    ov.plen)
+					FAIL(it, f, n, &o, "join refusal %#x ack %#x", ov.flags,
+					     ov.ack);
+				break;
+			}
 			if (ov.flags != 0x10)
 				FAIL(it, f, n, &o, "reply is not a pure ACK (flags %#x)", ov.flags);
 			if (ov.plen || o.len != ov.pay)

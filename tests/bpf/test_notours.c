@@ -135,6 +135,43 @@ Test(notours, join_syn_without_daemon)
 	bt_set_daemon(1);
 }
 
+/* ... and with a daemon, a SYN for no live token is refused by the fast
+ * path itself, so that a flood of them never reaches the daemon: a RST
+ * back to the sender (seq 0, ack = its SYN + 1) with MP_TCPRST reason 1. */
+Test(notours, join_syn_unknown_token_reset)
+{
+	uint8_t join[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 30, 12, 0x10, 0x02, 0xde, 0xad,
+			   0xbe, 0xef, 0, 0, 0, 1 };
+	uint64_t b[MPX_ST__MAX], a[MPX_ST__MAX];
+	static struct bt_out o;
+	struct bt_tuple t;
+	struct bt_view iv, ov;
+	uint8_t f[256];
+	int k;
+	size_t n;
+
+	t4(&t);
+	n = bt_build(f, &t, 1000, 0, 0x02, 1000, join, sizeof(join), NULL, 0);
+	bt_stats(b);
+	bt_run(f, n, &o);
+	bt_stats(a);
+	cr_assert_eq(o.ret, XDP_TX);
+	bt_expect_deltas(b, a, MPX_ST_JOIN_NO_TOKEN, 1, MPX_ST_REPLY_TX, 1, -1);
+	cr_assert_eq(bt_parse(f, n, &iv), 0);
+	cr_assert_eq(bt_parse(o.d, o.len, &ov), 0);
+	cr_expect(bt_csum_ok(o.d, o.len));
+	cr_expect_eq(ov.flags, 0x14, "RST|ACK, not %#x", ov.flags);
+	cr_expect_eq(ov.seq, 0);
+	cr_expect_eq(ov.ack, 1001);
+	cr_expect_eq(ov.plen, 0);
+	cr_expect(!memcmp(o.d + ov.l3 + 12, f + iv.l3 + 16, 4) &&
+		  !memcmp(o.d + ov.l3 + 16, f + iv.l3 + 12, 4), "addresses swapped");
+	cr_expect_eq(bt_get16(o.d + ov.tcp), bt_get16(f + iv.tcp + 2), "ports swapped");
+	k = bt_opt_find_mptcp(o.d + ov.opt, ov.optlen, 8);
+	cr_assert_geq(k, 0, "no MP_TCPRST");
+	cr_expect_eq(o.d[ov.opt + k + 3], 1, "reason %u", o.d[ov.opt + k + 3]);
+}
+
 Test(notours, unattached_interface)
 {
 	struct bt_tuple t;
