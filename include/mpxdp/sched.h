@@ -35,8 +35,10 @@ MPX_CALLBACK mpx_sched_moving(__u32 i, void *arg)
 	struct mpx_sched_ctx *x = arg;
 	__u32 k = i & (MPX_SF_MAX - 1);
 
+	/* signed: another CPU may have stamped sf_una_ns after this
+	 * segment's now was taken */
 	if ((x->live & (1u << k)) && (x->c->sf_snd_nxt[k] == x->c->sf_snd_una[k] ||
-				      x->now - x->c->sf_una_ns[k] < x->stall_ns))
+				      (__s64)(x->now - x->c->sf_una_ns[k]) < (__s64)x->stall_ns))
 		x->moving |= 1u << k;
 	return 0;
 }

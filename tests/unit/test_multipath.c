@@ -1013,3 +1013,39 @@ Test(multipath, remove_addr)
 	cr_expect_eq(tx.seq, C0);
 	cr_expect_eq(tx.sport, e.cport);
 }
+
+/*
+ * Segments of a connection run on several CPUs at once: a client ACK can
+ * stamp its subflow's acknowledgement time (taken when that segment
+ * arrived) a little after the time the scheduler took for a server
+ * segment arriving at the same moment. That subflow is moving, not
+ * stalled (an unsigned now - sf_una_ns wrapped round and declared the
+ * subflow just acknowledged dead).
+ */
+Test(multipath, ack_stamped_after_now_is_moving)
+{
+	struct env e;
+	struct mpx_pkt p;
+	struct mpx_tx tx;
+	struct mpx_verdict v;
+	struct ref_dss d;
+	const uint64_t t0 = 10000000, stall = 1000000;
+	uint32_t k = 0;
+
+	setup(&e, 2, 0);
+	for (; k < 2 * MPX_BURST; k++)
+		sdata(&e, k, t0, &tx, &v, &d);
+	/* sf1 acknowledged at t0 + 2 ms + 1 us; the scheduler's clock says
+	 * t0 + 2 ms: sf0 has waited 2 ms, sf1 not at all */
+	cack(&e, 1, 10 * SEG, t0 + 2 * stall + 1000);
+	ssend(&e, S0 + k * SEG, C0, MPX_TCP_ACK, SEG, t0 + 2 * stall, stall, &p, &tx, &v, &d);
+	cr_expect_eq(e.c.sf_dead, 1, "sf0 stalled, sf1 alive: dead mask %#x", e.c.sf_dead);
+	cr_expect_eq(sf_of(&e, &tx), 1);
+	/* and sf1 alone moving a little late is no reason to kill it */
+	cack(&e, 0, 2 * SEG, t0 + 2 * stall + 3000);
+	cr_expect_eq(e.c.sf_dead, 0);
+	cack(&e, 1, 12 * SEG, t0 + 2 * stall + 5000);
+	ssend(&e, S0 + (k + 1) * SEG, C0, MPX_TCP_ACK, SEG, t0 + 2 * stall + 4000, stall, &p, &tx, &v, &d);
+	cr_expect_eq(e.c.sf_dead, 0, "dead mask %#x", e.c.sf_dead);
+	cr_expect_not(has_ev(&v, MPX_ST_SF_STALLED), "%s", evs(&v));
+}
