@@ -227,8 +227,10 @@ MPX_INLINE int mpx_s2c_place(struct mpx_sf *sf, __u32 i, const struct mpx_conn *
 {
 	__u32 fin = !!(p->flags & MPX_TCP_FIN);
 
+	/* data is found by its own bytes: a FIN took a subflow byte after
+	 * them only when no other subflow lived (mpx_s2c) */
 	if (!p->plen && !fin ? !mpx_sf_wants_ack(sf, mpx_s2c_data_ack(c, p)) :
-			       !mpx_sf_find_sent(sf, p->seq, p->plen + fin, &r->ssn))
+			       !mpx_sf_find_sent(sf, p->seq, p->plen ? p->plen : fin, &r->ssn))
 		return 0;
 	r->idx = i;
 	r->alloc = 0;

@@ -1049,3 +1049,36 @@ Test(multipath, ack_stamped_after_now_is_moving)
 	cr_expect_eq(e.c.sf_dead, 0, "dead mask %#x", e.c.sf_dead);
 	cr_expect_not(has_ev(&v, MPX_ST_SF_STALLED), "%s", evs(&v));
 }
+
+/*
+ * The server's last data with its FIN, while another subflow lives: the
+ * DATA_FIN takes no subflow byte (the client closes its subflows itself),
+ * so the segment's subflow bytes are its data alone. Its retransmission
+ * must land on those same bytes: sent as new bytes instead, it would
+ * leave the lost ones a hole in the subflow that nothing ever fills.
+ */
+Test(multipath, server_data_fin_retransmitted_in_place)
+{
+	struct env e;
+	struct mpx_pkt p;
+	struct mpx_tx tx;
+	struct mpx_verdict v;
+	struct ref_dss d;
+
+	setup(&e, 2, 0);
+	for (uint32_t k = 0; k < 3; k++)
+		sdata(&e, k, 2000, &tx, &v, &d);
+	for (int again = 0; again < 2; again++) {
+		ssend(&e, S0 + 3 * SEG, C0, MPX_TCP_ACK | MPX_TCP_FIN, 500, 3000, STALL, &p, &tx, &v, &d);
+		cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
+		cr_expect_eq(sf_of(&e, &tx), 0, "again %d", again);
+		cr_expect_eq(tx.seq, S0 + 3 * SEG, "again %d: %u", again, tx.seq - S0);
+		cr_expect_not(tx.flags & MPX_TCP_FIN, "the other subflow lives: no subflow FIN");
+		cr_expect(d.has_map && d.fin, "DATA_FIN");
+		cr_expect_eq(d.dsn, IDSN_G + 1 + 3 * SEG);
+		cr_expect_eq(d.ssn, 1 + 3 * SEG);
+		cr_expect_eq(d.dlen, 501);
+		cr_expect_not(has_ev(&v, MPX_ST_REINJECT), "again %d: %s", again, evs(&v));
+		cr_expect_eq(e.c.sf_snd_nxt[0], S0 + 3 * SEG + 500, "again %d", again);
+	}
+}
