@@ -35,8 +35,10 @@ MPX_CALLBACK mpx_sched_moving(__u32 i, void *arg)
 	struct mpx_sched_ctx *x = arg;
 	__u32 k = i & (MPX_SF_MAX - 1);
 
+	/* signed: another CPU may have stamped sf_una_ns after this
+	 * segment's now was taken */
 	if ((x->live & (1u << k)) && (x->c->sf_snd_nxt[k] == x->c->sf_snd_una[k] ||
-				      x->now - x->c->sf_una_ns[k] < x->stall_ns))
+				      (__s64)(x->now - x->c->sf_una_ns[k]) < (__s64)x->stall_ns))
 		x->moving |= 1u << k;
 	return 0;
 }
@@ -225,8 +227,10 @@ MPX_INLINE int mpx_s2c_place(struct mpx_sf *sf, __u32 i, const struct mpx_conn *
 {
 	__u32 fin = !!(p->flags & MPX_TCP_FIN);
 
+	/* data is found by its own bytes: a FIN took a subflow byte after
+	 * them only when no other subflow lived (mpx_s2c) */
 	if (!p->plen && !fin ? !mpx_sf_wants_ack(sf, mpx_s2c_data_ack(c, p)) :
-			       !mpx_sf_find_sent(sf, p->seq, p->plen + fin, &r->ssn))
+			       !mpx_sf_find_sent(sf, p->seq, p->plen ? p->plen : fin, &r->ssn))
 		return 0;
 	r->idx = i;
 	r->alloc = 0;
