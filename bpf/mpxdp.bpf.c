@@ -38,8 +38,9 @@ static __always_inline const struct mpx_config *get_config(void)
 
 static __always_inline int daemon_alive(const struct mpx_config *cfg, __u64 now)
 {
+	/* signed: a heartbeat written just after `now` was read is fresh */
 	return cfg->daemon_hb_ns &&
-	       now - cfg->daemon_hb_ns < (__u64)cfg->hb_timeout_ms * 1000000ULL;
+	       (__s64)(now - cfg->daemon_hb_ns) < (__s64)cfg->hb_timeout_ms * 1000000LL;
 }
 
 /* parse: headers into s->pkt. Returns MPX_PKT_*. */
