@@ -117,7 +117,10 @@ static int joinable(struct daemon *d, uint32_t id, struct mpx_conn *c, uint32_t 
 
 	if (bpf_map_lookup_elem(d->maps.conns, &id, c))
 		return 0;
-	if (c->state & (MPX_CS_C_DATAFIN | MPX_CS_S_FIN | MPX_CS_RST | MPX_CS_DEAD))
+	/* a half-closed connection may still have much to send: only one
+	 * closed both ways, or reset, takes no more subflows */
+	if ((c->state & (MPX_CS_C_DATAFIN | MPX_CS_S_FIN)) == (MPX_CS_C_DATAFIN | MPX_CS_S_FIN) ||
+	    (c->state & (MPX_CS_RST | MPX_CS_DEAD)))
 		return 0;
 	for (sk.idx = 1; sk.idx < d->o.max_subflows && sk.idx < MPX_SF_MAX; sk.idx++) {
 		if (bpf_map_lookup_elem(d->maps.subflows, &sk, &sf)) {

@@ -175,7 +175,8 @@ MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p, __u64
 {
 	__u32 live = mpx_sf_live(c);
 
-	if (p->flags & MPX_TCP_SYN) {
+	if ((p->flags & MPX_TCP_SYN) || c->nsf < 2) {
+		/* (one subflow: its bytes are the server's, see mpx_s2c) */
 		r->idx = 0;
 		r->alloc = 0;
 		return;
@@ -212,8 +213,7 @@ MPX_INLINE int mpx_sf_wants_ack(struct mpx_sf *sf, __u64 dack)
  * (mpx_s2c_place on each live one) before the scheduler has it? */
 MPX_INLINE int mpx_s2c_needs_place(const struct mpx_conn *c, const struct mpx_pkt *p)
 {
-	return mpx_s2c_is_retrans(c, p) ||
-	       (!p->plen && !(p->flags & MPX_TCP_FIN) && c->nsf > 1);
+	return c->nsf > 1 && (mpx_s2c_is_retrans(c, p) || (!p->plen && !(p->flags & MPX_TCP_FIN)));
 }
 
 /*
