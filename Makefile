@@ -3,7 +3,7 @@
 #   make            build everything (installs missing packages first)
 #   make check      unit + BPF_PROG_TEST_RUN + netns integration tests
 #   make demo       testbed + transfers through the gateway, with a report
-#   make bench      mpxdp vs. plain kernel forwarding, side by side
+#   make bench      mpxdp vs. kernel forwarding and a kernel-MPTCP relay
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #   make deps       install the Debian packages the project needs
 

@@ -79,9 +79,18 @@ gw_start() {
 	DAEMON_PID=$LAST_PID
 	wait_for 10 grep -q "event=ready" "$LOG/mpxdpd.log" ||
 		die "mpxdpd did not start: $(tail -3 "$LOG/mpxdpd.log")"
+	gw_attach
+}
+
+# gw_attach, gw_detach: the gateway's three interfaces on and off mpxdp
+gw_attach() {
 	mpxdp link attach dev g1 role client
 	mpxdp link attach dev g2 role client
 	mpxdp link attach dev gs role server
+}
+gw_detach() {
+	local i
+	for i in g1 g2 gs; do mpxdp link detach dev $i; done
 }
 
 # server_start [xfer server args]: plain TCP server on 198.19.1.2 / 2001:db8:ff::2

@@ -6,7 +6,7 @@
  *               [--timeout SEC] [--mptcp]
  *   xfer client --connect ADDR:PORT [--mptcp] [--up N] [--down M]
  *               [--count K] [--seed S] [--bind ADDR] [--timeout SEC] [--json]
- *               [--serial] [--hold FILE]
+ *               [--serial] [--hold FILE] [--hold-fin]
  *
  * Wire protocol (one TCP connection):
  *   client -> server: 24-byte header, network byte order
@@ -19,7 +19,9 @@
  * only after the client's FIN, so the client's half-close always comes
  * first (a case gateways get wrong). With --hold FILE the client sends only
  * the header until FILE exists: an established, idle connection for tests
- * that need one to stay open (joins against it).
+ * that need one to stay open (joins against it). With --hold-fin the client
+ * sends its FIN only once all `down` bytes have arrived, as a client that
+ * waits for its response does (the server is not told).
  *
  * Data streams: xorshift64* words serialised little-endian, the state seeded
  * with splitmix64(((u64)seed << 8) | dir), dir = 'U' (0x55) for the
@@ -420,6 +422,7 @@ struct xconn {
 	bool hdr_queued; /* client: header placed in sbuf */
 	bool serial;	 /* server sends after the client's FIN */
 	const char *hold; /* client: no data until this file exists */
+	bool hold_fin;	 /* client: FIN only once all expected data arrived */
 	uint32_t seed;
 	uint64_t up, down;
 
@@ -644,10 +647,20 @@ static void xc_refill(struct xconn *c)
 	}
 }
 
+/* Everything is sent but the FIN, which waits for the peer's data. */
+static bool xc_fin_held(const struct xconn *c)
+{
+	return c->hold_fin && !c->eof && c->recvd < c->recv_expect &&
+	       c->hdr_queued && c->generated == c->send_total &&
+	       c->soff == c->slen;
+}
+
 static bool xc_do_send(struct xconn *c)
 {
 	for (int i = 0; i < XF_BURST && !c->send_done; i++) {
 		if (c->soff == c->slen) {
+			if (xc_fin_held(c))
+				return true;
 			if (c->generated == c->send_total &&
 			    (c->server || c->hdr_queued)) {
 				if (shutdown(c->fd, SHUT_WR) < 0) {
@@ -717,7 +730,8 @@ static bool xc_run(struct xconn *c)
 		}
 		if (!c->eof)
 			pfd.events |= POLLIN;
-		bool may_send = !c->server || (c->hdr_ok && (!c->serial || c->eof));
+		bool may_send = (!c->server || (c->hdr_ok && (!c->serial || c->eof))) &&
+				!xc_fin_held(c);
 		/* holding: the header is out, nothing more until the file */
 		bool holding = c->hold && c->hdr_queued && c->soff == c->slen &&
 			       access(c->hold, F_OK);
@@ -908,6 +922,7 @@ static void usage(FILE *f)
 "  xfer client --connect ADDR:PORT [--mptcp] [--up N] [--down M] [--count K]\n"
 "              [--seed S] [--bind ADDR] [--timeout SEC] [--json] [--serial]\n"
 "              [--hold FILE]   (send only the header until FILE exists)\n"
+"              [--hold-fin]\n"
 "\n"
 "server: plain TCP unless --mptcp (an MPTCP-capable server, for tests of\n"
 "  gateways that step aside); one thread per connection; one JSON line\n"
@@ -919,7 +934,9 @@ static void usage(FILE *f)
 "  suffixes, powers of 1024.  ADDR:PORT, [v6addr]:PORT.  --timeout SEC per\n"
 "  connection (default 120).  One JSON line per connection on stdout, and a\n"
 "  summary line when K > 1; without --json also a human-readable line on\n"
-"  stderr.  Exit status 0 only if every connection completed and verified.\n");
+"  stderr.  Exit status 0 only if every connection completed and verified.\n"
+"  --serial: the server sends only after the client's FIN.  --hold-fin: the\n"
+"  client sends its FIN only once all --down bytes have arrived.\n");
 }
 
 static int server_main(int argc, char **argv)
@@ -1164,16 +1181,18 @@ static int client_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "serial", no_argument, NULL, 'S' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "hold-fin", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *conn_s = NULL, *bind_s = NULL, *hold = NULL;
 	bool mptcp = false, json = false, have_seed = false, serial = false;
+	bool hold_fin = false;
 	uint64_t up = 0, down = 0, count = 1, seed64 = 0;
 	double timeout = 120;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "C:mu:d:c:s:b:t:jSH:h", opts, NULL))
+	while ((o = getopt_long(argc, argv, "C:mu:d:c:s:b:t:jSH:Fh", opts, NULL))
 	       != -1) {
 		switch (o) {
 		case 'C': conn_s = optarg; break;
@@ -1204,6 +1223,7 @@ static int client_main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'S': serial = true; break;
 		case 'H': hold = optarg; break;
+		case 'F': hold_fin = true; break;
 		case 'h': usage(stdout); return 0;
 		default: die_usage("bad client option");
 		}
@@ -1212,6 +1232,8 @@ static int client_main(int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!conn_s)
 		die_usage("client needs --connect ADDR:PORT");
+	if (serial && hold_fin)
+		die_usage("--serial and --hold-fin wait for each other");
 
 	struct sockaddr_storage dst, src;
 	socklen_t dl, sl = 0;
@@ -1255,6 +1277,7 @@ static int client_main(int argc, char **argv)
 		c.up = up;
 		c.down = down;
 		c.hold = hold;
+		c.hold_fin = hold_fin;
 		xc_setup_streams(&c);
 		{
 			uint32_t m = htonl(serial ? XF_MAGIC_SERIAL : XF_MAGIC);
