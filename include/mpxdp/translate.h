@@ -156,7 +156,7 @@ MPX_INLINE void mpx_server_synack(const struct mpx_config *cfg, int daemon_alive
 	mpx_build_mpc_synack(opt, flags,
 			     mpx_derive_key(cfg->secret, k, p->seq, p->ack));
 	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
-	if (mpx_optbuf_append(&tx->opt, opt, sizeof(opt))) {
+	if (mpx_optbuf_append(&tx->opt, opt, sizeof(opt)) || !mpx_tx_fits(p, tx)) {
 		ho->state = MPX_HO_FALLBACK;
 		mpx_note(v, MPX_ST_FB_SYNACK_ROOM);
 		return;
@@ -627,6 +627,8 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		olen = mpx_build_tcprst(opt, 0, MPX_RST_UNSPEC);
 		mpx_optbuf_append(&tx->opt, opt, olen);
 		mpx_optbuf_pad(&tx->opt);
+		if (!mpx_tx_fits(p, tx))
+			tx->plen = 0; /* a RST's payload is nothing the client needs */
 		mpx_conn_set(c, MPX_CS_RST);
 		mpx_note(v, MPX_ST_FASTCLOSE_TX);
 		c->last_ns = now;
@@ -638,7 +640,7 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		olen = mpx_build_mpc_synack(opt, MPX_MPC_FLAG_H |
 					       ((c->flags & MPX_CF_CSUM) ? MPX_MPC_FLAG_A : 0),
 					    c->key_g);
-		if (mpx_optbuf_append(&tx->opt, opt, olen))
+		if (mpx_optbuf_append(&tx->opt, opt, olen) || !mpx_tx_fits(p, tx))
 			v->act = MPX_ACT_PASS;
 		mpx_optbuf_pad(&tx->opt);
 		return;
@@ -678,8 +680,9 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 	/* The server's SACK blocks are in its own space (the client's data
 	 * at the server), not the subflow's: they cannot go to the client. */
 	mpx_opts_copy_kept(&tx->opt, p->opt, p->opts.len, 0);
-	if (mpx_optbuf_append(&tx->opt, opt, olen)) {
-		/* only exotic option sets (TCP-MD5, TCP-AO) get here */
+	if (mpx_optbuf_append(&tx->opt, opt, olen) || !mpx_tx_fits(p, tx)) {
+		/* only exotic option sets (TCP-MD5, TCP-AO) and packets of
+		 * nearly 64 KiB get here */
 		mpx_note(v, MPX_ST_DSS_NO_ROOM);
 		v->act = MPX_ACT_DROP;
 		return;
