@@ -50,13 +50,65 @@ static int mp_same(const struct mpx_mptcp *a, const struct mpx_mptcp *b, int st)
 	return 1;
 }
 
-/* One MPTCP option parsed alone, checked against util.c's DSS decoder. */
+/* The fields of a well-formed MPTCP option p of length l other than a
+ * DSS, read here from RFC 8684's layouts. */
+static void check_fields(const struct mpx_mptcp *m, const uint8_t *p, unsigned l)
+{
+	unsigned base = l >= 20 ? 20 : 8, n = l - 3;
+
+	switch (p[2] >> 4) {
+	case MPX_MP_CAPABLE:
+		CHECK(m->mpc.len == l && m->mpc.version == (p[2] & 15) && m->mpc.flags == p[3]);
+		CHECK(l < 12 || m->mpc.key_a == be64(p + 4));
+		CHECK(l < 20 || m->mpc.key_b == be64(p + 12));
+		CHECK(l < 22 || m->mpc.dlen == be16(p + 20));
+		CHECK(l < 24 || m->mpc.csum == be16(p + 22));
+		break;
+	case MPX_MP_JOIN:
+		CHECK(m->join.len == l && m->join.flags == (p[2] & 15) && m->join.addr_id == p[3]);
+		CHECK(l != 12 || (m->join.token == be32(p + 4) && m->join.nonce == be32(p + 8)));
+		CHECK(l != 16 || (m->join.hmac64 == be64(p + 4) && m->join.nonce == be32(p + 12)));
+		CHECK(l != 24 || !memcmp(m->join.hmac, p + 4, 20));
+		break;
+	case MPX_MP_ADD_ADDR:
+		/* the length tells the family, the port and the HMAC */
+		CHECK(m->add.echo == (p[2] & 1) && m->add.addr_id == p[3]);
+		CHECK(m->add.v6 == (base == 20) && !memcmp(m->add.addr, p + 4, base - 4));
+		CHECK(m->add.has_port == (l - base == 2 || l - base == 10));
+		CHECK(!m->add.has_port || m->add.port == be16(p + base));
+		CHECK(m->add.has_hmac == (l - base >= 8));
+		CHECK(!m->add.has_hmac || m->add.hmac == be64(p + l - 8));
+		break;
+	case MPX_MP_REMOVE_ADDR:
+		CHECK(m->rm_n == n);
+		for (unsigned i = 0; i < n && i < MPX_RM_MAX; i++)
+			CHECK(m->rm_ids[i] == p[3 + i]);
+		break;
+	case MPX_MP_PRIO:
+		CHECK(m->prio_backup == (p[2] & 1) && m->prio_addr_id == (l == 4 ? p[3] : 0xff));
+		break;
+	case MPX_MP_FAIL:
+		CHECK(m->fail_dsn == be64(p + 4));
+		break;
+	case MPX_MP_FASTCLOSE:
+		CHECK(m->fastclose_key == be64(p + 4));
+		break;
+	case MPX_MP_TCPRST:
+		CHECK(m->tcprst_flags == (p[2] & 15) && m->tcprst_reason == p[3]);
+		break;
+	}
+}
+
+/* One MPTCP option parsed alone: its fields as its bytes say them (a DSS
+ * as util.c's decoder reads it). */
 static void parse_one(struct mpx_opts *o, const uint8_t *opt, int len)
 {
 	struct ref_dss d;
 
 	parse_area(o, opt, len);
 	CHECK(!o->malformed && o->mptcp_bytes == len);
+	if (o->mp.present)
+		check_fields(&o->mp, opt, (unsigned)len);
 	if (!MPX_MP_HAS(o, MPX_MP_DSS))
 		return;
 	ref_dss_of_area(opt, len, &d);

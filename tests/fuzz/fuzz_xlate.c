@@ -41,6 +41,7 @@
 #define REC_ACK_REL 0x04
 #define REC_FIX 0x08
 #define REC_FLIP_ALIVE 0x10
+#define REC_TWICE 0x20 /* a client segment, then its retransmission */
 
 /* the largest TCP segment an IP packet holds (IPv6: beside its header) */
 #define TCP_MAX 0xffff
@@ -64,7 +65,7 @@ struct gw {
 
 /* One segment as built and loaded. */
 struct seg {
-	int from_client;
+	int from_client, twice;
 	struct mpx_pkt p;
 	size_t len;
 };
@@ -253,7 +254,7 @@ static void check_c2s(const struct gw *g, const struct seg *s, const struct mpx_
 		/* the gateway acknowledges a subflow FIN itself */
 		check_dir(p, tx, 1);
 		check_tx(s, tx, &o);
-		CHECK(o.mptcp_bytes == 12);
+		CHECK(o.mptcp_bytes == 12 && MPX_MP_HAS(&o, MPX_MP_DSS));
 		ref_dss_of_area(tx->opt.b, tx->opt.len, &d);
 		CHECK(d.present && d.has_ack && !d.has_map);
 		CHECK(tx->flags == MPX_TCP_ACK && !tx->plen && tx->seq == g->c.s_nxt);
@@ -267,6 +268,40 @@ static void check_c2s(const struct gw *g, const struct seg *s, const struct mpx_
 		else
 			CHECK(tx->plen == p->plen && tx->ack == g->c.c_ack);
 	}
+}
+
+/* mpx_c2s() and its checks; a dropped segment leaves no trace. */
+static void c2s(struct gw *g, const struct seg *s, struct mpx_tx *tx, struct mpx_verdict *v)
+{
+	struct gw before = *g;
+
+	mpx_c2s(&g->c, &g->sf, &s->p, tx, v, g->now);
+	check_conn(&before, g);
+	check_c2s(g, s, tx, v);
+	if (v->act == MPX_ACT_DROP) {
+		before.c.last_ns = g->c.last_ns;
+		before.sf.last_ns = g->sf.last_ns;
+		CHECK(!memcmp(&before.c, &g->c, sizeof(g->c)) &&
+		      !memcmp(&before.sf, &g->sf, sizeof(g->sf)));
+	}
+}
+
+/* A retransmission (no FIN of either level, nothing closed in between)
+ * goes to the server as the original did. */
+static void c2s_again(struct gw *g, const struct seg *s, const struct mpx_tx *tx,
+		      const struct mpx_verdict *v)
+{
+	struct mpx_tx tx2 = {};
+	struct mpx_verdict v2 = {};
+
+	mpx_note_opts(&v2, &s->p.opts);
+	c2s(g, s, &tx2, &v2);
+	CHECK(v2.act == v->act);
+	if (v->act == MPX_ACT_DROP)
+		return;
+	CHECK(tx2.seq == tx->seq && tx2.ack == tx->ack && tx2.flags == tx->flags &&
+	      tx2.plen == tx->plen && tx2.opt.len == tx->opt.len &&
+	      !memcmp(tx2.opt.b, tx->opt.b, tx->opt.len));
 }
 
 /* ---- the gateway -------------------------------------------------------------- */
@@ -315,9 +350,11 @@ static void client(struct gw *g, const struct seg *s, int replay)
 	mpx_note_opts(&v, &p->opts);
 	if (g->have_conn && !(p->flags & MPX_TCP_SYN)) {
 		before = *g;
-		mpx_c2s(&g->c, &g->sf, p, &tx, &v, g->now);
-		check_conn(&before, g);
-		check_c2s(g, s, &tx, &v);
+		c2s(g, s, &tx, &v);
+		if (s->twice && !(p->flags & (MPX_TCP_FIN | MPX_TCP_RST)) &&
+		    !(MPX_MP_HAS(&p->opts, MPX_MP_DSS) && (p->opts.mp.dss.flags & MPX_DSS_F)) &&
+		    !(g->c.state & ~before.c.state & MPX_CS_S_FIN_ACKED))
+			c2s_again(g, s, &tx, &v);
 		goto out;
 	}
 	if (g->have_conn) {
@@ -411,7 +448,8 @@ static void fix_opts(const struct gw *g, uint8_t *a, int len, uint32_t seq, uint
 		struct mpx_pkt p = { .seq = seq, .ack = ack };
 		uint32_t ss, sa;
 		uint8_t cf;
-		struct ref_dss d;
+		struct mpx_opts one;
+		const struct mpx_dss *d = &one.mp.dss;
 
 		if (it[i].kind != MPX_OPT_MPTCP || l < 4)
 			continue;
@@ -435,11 +473,12 @@ static void fix_opts(const struct gw *g, uint8_t *a, int len, uint32_t seq, uint
 				wbe64(o + 4, c->key_g);
 			break;
 		case MPX_MP_DSS:
-			ref_dss_of_area(o, l, &d);
-			if (g->have_conn && d.has_map && d.has_csum)
+			parse_area(&one, o, l);
+			if (g->have_conn && MPX_MP_HAS(&one, MPX_MP_DSS) && d->has_csum)
 				wbe16(o + l - 2,
-				      ref_dss_csum(d.dsn8 ? d.dsn : mpx_widen(c->c2s_ref, (uint32_t)d.dsn),
-						   d.ssn, d.dlen, payload, (size_t)plen));
+				      ref_dss_csum((d->flags & MPX_DSS_m) ? d->dsn :
+							mpx_widen(c->c2s_ref, (uint32_t)d->dsn),
+						   d->ssn, d->dlen, payload, (size_t)plen));
 			break;
 		}
 	}
@@ -465,7 +504,7 @@ static void record(struct gw *g, struct in *in)
 	uint32_t seq = in_u32(in), ack = in_u32(in), seq0, ack0;
 	uint16_t plen_in = in_u16(in);
 	int optlen = in_u8(in) % (MPX_TCP_OPT_MAX + 1), plen, plen_max;
-	struct seg s = { .from_client = ctl & REC_CLIENT };
+	struct seg s = { .from_client = ctl & REC_CLIENT, .twice = !!(ctl & REC_TWICE) };
 	struct fb f = {};
 
 	in_bytes(in, a, (size_t)optlen);
