@@ -242,6 +242,17 @@ static void check_s2c(const struct gw *g, const struct seg *s, const struct mpx_
 	}
 }
 
+/* Client data goes on where the mapping the subflow recorded (the latest:
+ * the subflow's acknowledgements are walked through these) puts it. */
+static void check_placed(const struct gw *g, const struct mpx_pkt *p, const struct mpx_tx *tx)
+{
+	const struct mpx_cmap *m = &g->sf.cm[(g->sf.cm_head - 1) & (MPX_CMAP - 1)];
+	uint32_t off = p->seq - m->seq;
+
+	CHECK(g->sf.cm_head && off < m->len && m->len - off >= p->plen);
+	CHECK(tx->seq == g->c.c_seq0 + (uint32_t)(m->dsn - (g->c.idsn_c + 1)) + off);
+}
+
 static void check_c2s(const struct gw *g, const struct seg *s, const struct mpx_tx *tx,
 		      const struct mpx_verdict *v)
 {
@@ -267,6 +278,8 @@ static void check_c2s(const struct gw *g, const struct seg *s, const struct mpx_
 			CHECK(!tx->plen);
 		else
 			CHECK(tx->plen == p->plen && tx->ack == g->c.c_ack);
+		if (tx->plen)
+			check_placed(g, p, tx);
 	}
 }
 
