@@ -512,9 +512,14 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		__u64 end = m.dsn + m.len;
 
 		if (m.fin && m.len == 1 && m.ssn == 0) {
-			/* DATA_FIN alone: it sits at the DSN it names */
-			if (!p->plen)
-				tx->seq = base;
+			/* DATA_FIN alone: it sits at the DSN it names; data
+			 * beside it has no mapping (RFC 8684 3.3.1) */
+			if (p->plen) {
+				mpx_note(v, MPX_ST_DSS_NOT_MATCHING);
+				v->act = MPX_ACT_DROP;
+				return;
+			}
+			tx->seq = base;
 			fin = 1;
 		} else {
 			__u32 off = p->seq - sf->ssn_base - m.ssn;

@@ -87,3 +87,36 @@ Test(fuzz_found, no_room_in_a_64k_packet)
 	cr_expect_eq(ho.state, MPX_HO_FALLBACK);
 	cr_expect(has_ev(&v, MPX_ST_FB_SYNACK_ROOM), "%s", evs(&v));
 }
+
+/*
+ * fuzz_xlate: data on a segment whose DSS is a DATA_FIN alone (SSN 0,
+ * length 1) has no mapping, yet went to the server at c_nxt with a FIN,
+ * and the subflow recorded no mapping for it, so its bytes could never be
+ * acknowledged. Such data is dropped like any the mappings do not cover.
+ */
+Test(fuzz_found, data_beside_a_lone_data_fin)
+{
+	struct env e;
+	struct mpx_pkt p;
+	struct mpx_tx tx;
+	struct mpx_verdict v;
+	uint8_t o[40];
+	const uint64_t idsn_c = 1000, idsn_g = 2000;
+	int n;
+
+	env_init(&e, idsn_c, idsn_g, 10, 20, 0);
+	n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1, 0, 1, 1, 0, 0));
+	seg(&e, &p, 1, 10, 20, MPX_TCP_ACK, o, n, 16);
+	run_c2s(&e, &p, &tx, &v);
+	cr_expect_eq(v.act, MPX_ACT_DROP, "%s", evs(&v));
+	cr_expect(has_ev(&v, MPX_ST_DSS_NOT_MATCHING), "%s", evs(&v));
+	cr_expect_eq(e.c.c_nxt, 10);
+	cr_expect_not(e.c.state & MPX_CS_C_DATAFIN);
+
+	/* the same DATA_FIN on a pure ACK is the connection's end */
+	seg(&e, &p, 1, 10, 20, MPX_TCP_ACK, o, n, 0);
+	run_c2s(&e, &p, &tx, &v);
+	cr_expect_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
+	cr_expect(tx.flags & MPX_TCP_FIN);
+	cr_expect_eq(tx.seq, 10);
+}
