@@ -9,14 +9,17 @@ Reads every VECTORS_DIR/*.pcap (python3 stdlib only, the pcap reader of
 tests/data/genvec.py) and writes, replacing what was there:
 
   OUT_DIR/opts/   every distinct TCP option area: length byte + area
-  OUT_DIR/pkt/    every distinct frame, as captured
+  OUT_DIR/pkt/    every distinct frame, as captured and as IPv6 (the
+                  captures hold IPv4 only)
   OUT_DIR/xlate/  per TCP connection (4-tuple with a SYN): its segments as
                   fuzz_xlate records, once from an established connection
                   with the keys of its MP_CAPABLE exchange (MODE_EST, the
-                  handshake skipped) and once from nothing (the handshake
+                  handshake skipped; also with the last client data
+                  segment carrying the DATA_FIN) and once from nothing (the handshake
                   functions see the SYN, the SYN-ACK and the third ACK,
                   REC_FIX supplying the gateway's key; the server's MPTCP
-                  options left out, as a plain-TCP server sends none)
+                  options left out, as a plain-TCP server sends none);
+                  each of these over IPv4 and over IPv6 (MODE_V6)
 
 File names are content hashes, so the output is the same on every run.
 The formats are described at the top of each harness.
@@ -35,6 +38,7 @@ MODE_CSUM, MODE_V6, MODE_EST, MODE_ALIVE = 0x01, 0x02, 0x04, 0x08
 REC_CLIENT, REC_FIX = 0x01, 0x08
 SYN, ACK = 0x02, 0x10
 MPC_FLAG_A = 0x80
+DSS_A, DSS_a, DSS_M, DSS_m, DSS_F = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
 def tcp_of(frame):
@@ -62,6 +66,33 @@ def tcp_of(frame):
     }
 
 
+def csum(b):
+    """RFC 1071 checksum of b."""
+    b += b"\0" * (len(b) & 1)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def to_v6(frame):
+    """An IPv4 TCP frame as IPv6 (2001:db8::a.b.c.d), checksum redone; the
+    kernel's captures are all IPv4."""
+    ip = frame[14:]
+    if frame[12:14] != b"\x08\x00" or len(ip) < 20 or ip[9] != 6:
+        return None
+    hl, tot = (ip[0] & 15) * 4, struct.unpack("!H", ip[2:4])[0]
+    tcp = bytearray(ip[hl:tot])
+    if len(tcp) < 20:
+        return None
+    src, dst = (b"\x20\x01\x0d\xb8" + bytes(8) + a for a in (ip[12:16], ip[16:20]))
+    tcp[16:18] = b"\0\0"
+    pseudo = src + dst + struct.pack("!IxxxB", len(tcp), 6)
+    tcp[16:18] = struct.pack("!H", csum(pseudo + bytes(tcp)))
+    hdr = struct.pack("!IHBB", 0x60000000 | ip[1] << 20, len(tcp), 6, ip[8])
+    return frame[:12] + b"\x86\xdd" + hdr + src + dst + bytes(tcp)
+
+
 def options(area):
     """The options of a TCP option area (NOP: one byte), up to EOL or bad framing."""
     out, off = [], 0
@@ -82,6 +113,22 @@ def mptcp_opts(area):
 def plain(seg):
     """The segment as a plain-TCP server would send it: no MPTCP options."""
     return dict(seg, opts=b"".join(o for o in options(seg["opts"]) if o[0] != 30))
+
+
+def with_data_fin(seg):
+    """seg with its DSS mapping extended by the DATA_FIN, or None. Linux
+    sends one on the last data segment when the application closes right
+    after writing; the captures have only DATA_FINs alone."""
+    area, off = bytearray(seg["opts"]), 0
+    for o in options(seg["opts"]):
+        if o[0] == 30 and len(o) >= 4 and o[2] >> 4 == 2 and o[3] & DSS_M:
+            dl = off + 4 + (0 if not o[3] & DSS_A else 8 if o[3] & DSS_a else 4) + \
+                (8 if o[3] & DSS_m else 4) + 4
+            area[off + 3] |= DSS_F
+            area[dl:dl + 2] = struct.pack("!H", struct.unpack("!H", area[dl:dl + 2])[0] + 1)
+            return dict(seg, opts=bytes(area))
+        off += len(o)
+    return None
 
 
 def record(seg, client, fix):
@@ -120,10 +167,14 @@ def xlate_seeds(segs):
         est = struct.pack("!BQQII", mode | MODE_EST | (MODE_CSUM if csum else 0),
                           struct.unpack("!Q", keys[4:12])[0],
                           struct.unpack("!Q", keys[12:20])[0], syn["seq"], synack["seq"])
-        for s in cs:
-            if not s["flags"] & SYN:
-                est += record(s, s["src"] == cli, False)
-        yield est
+        recs = [(s, s["src"] == cli) for s in cs if not s["flags"] & SYN]
+        yield est + b"".join(record(s, c, False) for s, c in recs)
+        last = max((i for i, (s, c) in enumerate(recs) if c and s["plen"] and with_data_fin(s)),
+                   default=None)
+        if last is not None:
+            # the DATA_FIN's checksum is the harness's to redo (REC_FIX)
+            yield est + b"".join(record(with_data_fin(s), c, True) if i == last else
+                                 record(s, c, False) for i, (s, c) in enumerate(recs))
 
 
 def write(outdir, name, blobs):
@@ -147,9 +198,10 @@ def main(argv):
     for p in pcaps:
         fs = read_pcap(os.path.join(vdir, p))
         segs = [s for s in map(tcp_of, fs) if s is not None]
-        frames += fs
+        frames += fs + [f for f in map(to_v6, fs) if f is not None]
         opts += [bytes([len(s["opts"])]) + s["opts"] for s in segs]
         xlate += list(xlate_seeds(segs))
+    xlate += [bytes([x[0] | MODE_V6]) + x[1:] for x in xlate]
     counts = [(h, write(outdir, h, b)) for h, b in
               (("opts", opts), ("pkt", frames), ("xlate", xlate))]
     print("seeds: %s from %d pcaps in %s" %
