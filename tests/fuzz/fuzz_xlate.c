@@ -519,6 +519,7 @@ static void record(struct gw *g, struct in *in)
 	int optlen = in_u8(in) % (MPX_TCP_OPT_MAX + 1), plen, plen_max;
 	struct seg s = { .from_client = ctl & REC_CLIENT, .twice = !!(ctl & REC_TWICE) };
 	struct fb f = {};
+	struct mpx_flow_key k;
 
 	in_bytes(in, a, (size_t)optlen);
 	/* up to a full IP packet, but mostly small ones: checksumming 64 KiB
@@ -549,6 +550,9 @@ static void record(struct gw *g, struct in *in)
 	f.plen = plen;
 	s.len = fb_build(frame, sizeof(frame), &f);
 	CHECK(s.len && mpx_pkt_load(&s.p, frame, (uint32_t)s.len) == MPX_PKT_OK);
+	/* classify() finds the state under the client's view of the 4-tuple */
+	mpx_flow_key_of(&k, &s.p, s.from_client);
+	CHECK(!memcmp(&k, &g->key, sizeof(k)));
 	g->now += 1000;
 	if (trace)
 		fprintf(stderr, "%s seq %u ack %u flags %#x plen %d opt %s\n",
