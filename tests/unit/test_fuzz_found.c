@@ -101,11 +101,11 @@ Test(fuzz_found, data_beside_a_lone_data_fin)
 	struct mpx_tx tx;
 	struct mpx_verdict v;
 	uint8_t o[40];
-	const uint64_t idsn_c = 1000, idsn_g = 2000;
 	int n;
 
-	env_init(&e, idsn_c, idsn_g, 10, 20, 0);
-	n = o_pad(o, o_dss(o, 8, idsn_g + 1, 8, idsn_c + 1, 0, 1, 1, 0, 0));
+	/* IDSNs 1000 and 2000: the DATA_FIN at DSN 1001, before any data */
+	env_init(&e, 1000, 2000, 10, 20, 0);
+	n = o_pad(o, o_dss(o, 8, 2001, 8, 1001, 0, 1, 1, 0, 0));
 	seg(&e, &p, 1, 10, 20, MPX_TCP_ACK, o, n, 16);
 	run_c2s(&e, &p, &tx, &v);
 	cr_expect_eq(v.act, MPX_ACT_DROP, "%s", evs(&v));
