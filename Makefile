@@ -1,7 +1,8 @@
 # mpxdp: one entry point for build, test, demo, bench, install, deps.
 #
 #   make            build everything (installs missing packages first)
-#   make check      unit + BPF_PROG_TEST_RUN + netns integration tests
+#   make check      unit + fuzz-short + BPF_PROG_TEST_RUN + netns integration tests
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (300) each
 #   make demo       testbed + transfers through the gateway, with a report
 #   make bench      mpxdp vs. kernel forwarding and a kernel-MPTCP relay
 #   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
@@ -44,7 +45,7 @@ BPF_OBJ := $(B)/mpxdp.bpf.o $(B)/xdp_pass.bpf.o
 
 DEPS_STAMP := $(B)/.deps
 
-.PHONY: all deps check unit bpftest installtest netns demo bench install clean
+.PHONY: all deps check unit fuzz fuzz-short bpftest installtest netns demo bench install clean
 all: $(DEPS_STAMP) $(BPF_OBJ) $(BINS)
 
 deps: $(DEPS_STAMP)
@@ -104,6 +105,39 @@ $(BPFT_BIN): $(BPFT_SRC) $(wildcard tests/bpf/*.h) $(CORE_H) $(B)/mpxdp.skel.h $
 unit: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 1
 
+# --- fuzzing (docs/fuzzing.md) -------------------------------------------
+# Seeds come from the kernel vectors in shared/ beside the repository, or
+# from the copies in tests/data when it is absent.
+FUZZ_SECONDS ?= 300
+FUZZ_VECTORS ?= $(firstword $(wildcard ../shared/vectors) tests/data)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Iinclude -Ilib -Itests/unit -D_GNU_SOURCE
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+FUZZ_SEEDS := $(B)/fuzz/seeds/.stamp
+
+# The reference helpers get no coverage instrumentation: the fuzzer should
+# steer by the core's branches, and checksumming 64 KiB frames with every
+# comparison traced would take most of its time.
+$(B)/fuzz/util.o: tests/unit/util.c tests/unit/util.h lib/keys.c lib/keys.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/unit/tcore.h $(B)/fuzz/util.o \
+		$(CORE_H)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/util.o -lssl -lcrypto
+
+$(FUZZ_SEEDS): tests/fuzz/seeds.py tests/data/genvec.py $(wildcard $(FUZZ_VECTORS)/*.pcap)
+	python3 tests/fuzz/seeds.py $(FUZZ_VECTORS) $(@D)
+	@touch $@
+
+fuzz: $(FUZZ_BIN) $(FUZZ_SEEDS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(B)/fuzz $(FUZZ_NAMES)
+
+fuzz-short: $(FUZZ_BIN) $(FUZZ_SEEDS)
+	tests/fuzz/run.sh 60 $(B)/fuzz $(FUZZ_NAMES)
+
 bpftest: $(BPFT_BIN) $(B)/mpxdp.bpf.o
 	$(BPFT_BIN) --jobs 1
 
@@ -113,7 +147,7 @@ netns: all $(B)/tests/reject.bpf.o
 installtest: all
 	tests/install/t_install.sh
 
-check: all unit bpftest installtest netns
+check: all unit fuzz-short bpftest installtest netns
 
 demo: all
 	tools/demo.sh

@@ -87,7 +87,7 @@ MPX_INLINE void mpx_server_synack(const struct mpx_config *cfg, int daemon_alive
 	mpx_build_mpc_synack(opt, flags,
 			     mpx_derive_key(cfg->secret, k, p->seq, p->ack));
 	mpx_tx_stripped(tx, p, MPX_SACK_MAX);
-	if (mpx_optbuf_append(&tx->opt, opt, sizeof(opt))) {
+	if (mpx_optbuf_append(&tx->opt, opt, sizeof(opt)) || !mpx_tx_fits(p, tx)) {
 		ho->state = MPX_HO_FALLBACK;
 		mpx_note(v, MPX_ST_FB_SYNACK_ROOM);
 		return;

@@ -165,6 +165,16 @@ MPX_INLINE void mpx_tx_init(struct mpx_tx *tx, const struct mpx_pkt *p)
 	tx->opt.len = 0;
 }
 
+/* Does the segment tx describes, its options padded, fit the IP length
+ * field? Options the gateway adds can push a maximal packet past 64 KiB
+ * (GRO'd frames under generic XDP, any frame in host code). */
+MPX_INLINE int mpx_tx_fits(const struct mpx_pkt *p, const struct mpx_tx *tx)
+{
+	__u32 opt = (tx->opt.len + 3) & ~3u;
+
+	return (p->v6 ? 0 : MPX_IP4_HLEN) + MPX_TCP_HLEN + opt + tx->plen <= 0xffff;
+}
+
 /* Write the IP and TCP headers for tx into h, checksums included. psum is
  * the payload's sum (mpx_pkt_payload_sum), used when tx keeps the payload.
  * ttl_dec is 1 when the gateway routes the segment itself. */

@@ -30,7 +30,7 @@
 	X(FB_V0, "FallbackVersion0", "MP_CAPABLE SYNs other than version 1's 4-byte form (RFC 6824's version 0): plain TCP")  \
 	X(FB_NO_DAEMON, "FallbackNoDaemon", "handshakes passed as plain TCP while mpxdpd was away") \
 	X(FB_SERVER_MPC, "FallbackServerMPC", "servers that answered MP_CAPABLE themselves: gateway stepped aside") \
-	X(FB_SYNACK_ROOM, "FallbackSYNACKNoRoom", "SYN-ACKs without 12 free option bytes: plain TCP") \
+	X(FB_SYNACK_ROOM, "FallbackSYNACKNoRoom", "SYN-ACKs without 12 free option bytes (or with a payload that leaves no room for them in an IP packet): plain TCP") \
 	X(FB_BAD_KEY, "MPCapableBadKey", "third ACKs whose echoed key does not verify: plain TCP, no state") \
 	X(FB_TABLE_FULL, "FallbackTableFull", "handshakes not installed because the connection table was full: plain TCP") \
 	X(TOKEN_COLLISION, "TokenCollision", "new connections whose token was already live (kept, not joinable)") \
@@ -49,7 +49,7 @@
 	X(DATA_CSUM_OK, "DataCsumVerified", "client mappings whose DSS checksum the gateway verified") \
 	X(DATA_CSUM_ERR, "DataCsumErr", "client mappings whose DSS checksum failed: segment dropped") \
 	X(DATA_CSUM_UNVERIFIED, "DataCsumUnverified", "checksummed client mappings spanning several segments, forwarded unverified") \
-	X(DSS_NO_ROOM, "DSSNoRoom", "server segments whose own options leave no room for the DSS: dropped") \
+	X(DSS_NO_ROOM, "DSSNoRoom", "server segments whose own options, or the 64 KiB limit of an IP packet, leave no room for the DSS: dropped") \
 	X(DATA_ACK_INVALID, "DataAckInvalid", "DATA_ACKs beyond what the server sent: segment dropped") \
 	X(MPC_KEY_MISMATCH, "MPCapableKeyMismatch", "MP_CAPABLE on an established connection with wrong keys: dropped") \
 	X(DATA_FIN_RX, "DataFinRx", "client DATA_FINs turned into FIN toward the server")  \

@@ -288,9 +288,14 @@ MPX_INLINE void mpx_c2s(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		__u64 end = m.dsn + m.len;
 
 		if (m.fin && m.len == 1 && m.ssn == 0) {
-			/* DATA_FIN alone: it sits at the DSN it names */
-			if (!p->plen)
-				tx->seq = base;
+			/* DATA_FIN alone: it sits at the DSN it names; data
+			 * beside it has no mapping (RFC 8684 3.3.1) */
+			if (p->plen) {
+				mpx_note(v, MPX_ST_DSS_NOT_MATCHING);
+				v->act = MPX_ACT_DROP;
+				return;
+			}
+			tx->seq = base;
 			fin = 1;
 		} else {
 			__u32 off = p->seq - sf->ssn_base - m.ssn;
@@ -445,6 +450,8 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		olen = mpx_build_tcprst(opt, 0, MPX_RST_UNSPEC);
 		mpx_optbuf_append(&tx->opt, opt, olen);
 		mpx_optbuf_pad(&tx->opt);
+		if (!mpx_tx_fits(p, tx))
+			tx->plen = 0; /* a RST's payload is nothing the client needs */
 		tx->seq = c->sf_snd_nxt[idx];
 		tx->ack = sf->ack;
 		goto client_tuple;
@@ -455,7 +462,7 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 		olen = mpx_build_mpc_synack(opt, MPX_MPC_FLAG_H |
 					       ((c->flags & MPX_CF_CSUM) ? MPX_MPC_FLAG_A : 0),
 					    c->key_g);
-		if (mpx_optbuf_append(&tx->opt, opt, olen))
+		if (mpx_optbuf_append(&tx->opt, opt, olen) || !mpx_tx_fits(p, tx))
 			v->act = MPX_ACT_PASS;
 		mpx_optbuf_pad(&tx->opt);
 		return;
@@ -524,8 +531,9 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 	/* The server's SACK blocks are in its own space (the client's data
 	 * at the server), not the subflow's: they cannot go to the client. */
 	mpx_opts_copy_kept(&tx->opt, p->opt, p->opts.len, 0);
-	if (mpx_optbuf_append(&tx->opt, opt, olen)) {
-		/* only exotic option sets (TCP-MD5, TCP-AO) get here */
+	if (mpx_optbuf_append(&tx->opt, opt, olen) || !mpx_tx_fits(p, tx)) {
+		/* only exotic option sets (TCP-MD5, TCP-AO) and packets of
+		 * nearly 64 KiB get here */
 		mpx_note(v, MPX_ST_DSS_NO_ROOM);
 		v->act = MPX_ACT_DROP;
 		return;

@@ -127,11 +127,16 @@ uint16_t ref_tcp_csum(const uint8_t *ip, size_t len)
 	return (uint16_t)~ref_fold(tcp_sum(ip, len, 1));
 }
 
+int ref_tcp_csum_ok(const uint8_t *ip, size_t len)
+{
+	return ref_fold(tcp_sum(ip, len, 0)) == 0xffff;
+}
+
 int ref_tcp_ok(const uint8_t *ip, size_t len)
 {
 	if ((ip[0] >> 4) == 4 && ref_fold(ref_sum(0, ip, 20)) != 0xffff)
 		return 0;
-	return ref_fold(tcp_sum(ip, len, 0)) == 0xffff;
+	return ref_tcp_csum_ok(ip, len);
 }
 
 /* ---- TCP options ------------------------------------------------------ */

@@ -27,6 +27,8 @@ uint16_t ref_ip4_csum(const uint8_t *h);
 uint16_t ref_tcp_csum(const uint8_t *ip, size_t len);
 /* 1 when the TCP checksum (and for IPv4 the header checksum) verify */
 int ref_tcp_ok(const uint8_t *ip, size_t len);
+/* 1 when the TCP checksum verifies, whatever the IPv4 header's says */
+int ref_tcp_csum_ok(const uint8_t *ip, size_t len);
 
 /* ---- TCP options ------------------------------------------------------ */
 struct ref_opt {
