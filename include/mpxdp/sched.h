@@ -153,7 +153,7 @@ MPX_INLINE int mpx_sf_find_sent(const struct mpx_sf *sf, __u32 seq, __u32 len, _
  * New data goes to the scheduler's subflow; a retransmission to the subflow
  * bytes it first went out as, if that subflow lives (the glue finds those
  * with mpx_sf_find_sent); pure ACKs to a subflow whose acknowledgement
- * moved (the glue asks mpx_sf_wants_ack), else to the one the client spoke
+ * moved (the glue asks mpx_s2c_place), else to the one the client spoke
  * on last.
  */
 struct mpx_route {
@@ -197,13 +197,14 @@ MPX_INLINE __u64 mpx_s2c_data_ack(const struct mpx_conn *c, const struct mpx_pkt
 	return mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) + (p->ack - c->c_seq0));
 }
 
-/*
- * Does a server ACK (data-level dack) have news for sf's client? Its
- * subflow acknowledgement moved past the last one it was sent.
- */
-MPX_INLINE int mpx_sf_wants_ack(struct mpx_sf *sf, __u64 dack)
+/* What a server segment says the server holds of the client's data. */
+MPX_INLINE void mpx_s2c_held(const struct mpx_conn *c, const struct mpx_pkt *p,
+			     struct mpx_held *h)
 {
-	return mpx_sf_acked(sf, dack) != sf->ack_sent;
+	h->dack = mpx_s2c_data_ack(c, p);
+	h->delta = c->c_seq0 - (__u32)(c->idsn_c + 1);
+	h->n = (p->opts.has & MPX_HAS_SACK) ? p->opts.sack_n : 0;
+	h->sack = p->opts.sack;
 }
 
 /* Must the glue look for the server segment's place among the subflows
@@ -224,10 +225,16 @@ MPX_INLINE int mpx_s2c_place(struct mpx_sf *sf, __u32 i, const struct mpx_conn *
 			     const struct mpx_pkt *p, struct mpx_route *r)
 {
 	__u32 fin = !!(p->flags & MPX_TCP_FIN);
+	struct mpx_held h;
 
-	if (!p->plen && !fin ? !mpx_sf_wants_ack(sf, mpx_s2c_data_ack(c, p)) :
-			       !mpx_sf_find_sent(sf, p->seq, p->plen + fin, &r->ssn))
+	if (!p->plen && !fin) {
+		/* a pure ACK: does it move sf's acknowledgement? */
+		mpx_s2c_held(c, p, &h);
+		if (mpx_sf_acked(sf, &h) == sf->ack_sent)
+			return 0;
+	} else if (!mpx_sf_find_sent(sf, p->seq, p->plen + fin, &r->ssn)) {
 		return 0;
+	}
 	r->idx = i;
 	r->alloc = 0;
 	return 1;
