@@ -54,28 +54,41 @@ MPX_CALLBACK mpx_sched_least(__u32 i, void *arg)
 }
 
 /*
- * The subflow for new server data: the current one for a burst of
- * MPX_BURST segments (so that the extent rings stay short), then the
- * non-backup subflow with the least unacknowledged data (a path that
- * delivers faster drains faster and so gets more); backup subflows only when
- * no other lives (RFC 8684 3.3.8). A subflow whose data has gone
- * unacknowledged for stall_ns while another is moving is declared dead:
- * its data comes back as the server retransmits, and goes elsewhere.
+ * A subflow whose data has gone unacknowledged for stall_ns while another
+ * is moving is declared dead: its data comes back as the server
+ * retransmits, and goes elsewhere. Asked for every server segment, not
+ * only new data: a server that has nothing new to send (its window full of
+ * the dead subflow's data) only retransmits, and those retransmissions
+ * went back to the dead subflow's bytes while it was still taken for live
+ * (found in testing: a download stopped when its initial path went down).
  */
-MPX_INLINE __u32 mpx_sched_pick(struct mpx_conn *c, __u64 now, __u64 stall_ns,
-				struct mpx_verdict *v)
+MPX_INLINE void mpx_sched_reap(struct mpx_conn *c, __u64 now, __u64 stall_ns,
+			       struct mpx_verdict *v)
 {
 	struct mpx_sched_ctx x = { .c = c, .now = now, .stall_ns = stall_ns,
-				   .live = mpx_sf_live(c), .best_in = 0xffffffff };
-	__u32 stalled, cur = c->sched_cur & (MPX_SF_MAX - 1);
+				   .live = mpx_sf_live(c) };
+	__u32 stalled;
 
 	MPX_LOOP(MPX_SF_MAX, mpx_sched_moving, &x);
 	stalled = x.moving ? x.live & ~x.moving : 0;
 	if (stalled) {
 		__sync_fetch_and_or(&c->sf_dead, stalled);
-		x.live &= ~stalled;
 		mpx_note(v, MPX_ST_SF_STALLED);
 	}
+}
+
+/*
+ * The subflow for new server data: the current one for a burst of
+ * MPX_BURST segments (so that the extent rings stay short), then the
+ * non-backup subflow with the least unacknowledged data (a path that
+ * delivers faster drains faster and so gets more); backup subflows only when
+ * no other lives (RFC 8684 3.3.8).
+ */
+MPX_INLINE __u32 mpx_sched_pick(struct mpx_conn *c, struct mpx_verdict *v)
+{
+	struct mpx_sched_ctx x = { .c = c, .live = mpx_sf_live(c), .best_in = 0xffffffff };
+	__u32 cur = c->sched_cur & (MPX_SF_MAX - 1);
+
 	x.cand = x.live & ~c->sf_backup;
 	if (!x.cand)
 		x.cand = x.live;
@@ -168,8 +181,8 @@ MPX_INLINE int mpx_s2c_is_retrans(const struct mpx_conn *c, const struct mpx_pkt
 	return (p->plen || (p->flags & MPX_TCP_FIN)) && mpx_seq_before(p->seq, c->s_hi);
 }
 
-MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p, __u64 now,
-			      __u64 stall_ns, struct mpx_route *r, struct mpx_verdict *v)
+MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p,
+			      struct mpx_route *r, struct mpx_verdict *v)
 {
 	__u32 live = mpx_sf_live(c);
 
@@ -188,7 +201,7 @@ MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p, __u64
 	}
 	if (mpx_seq_before(p->seq, c->s_hi))
 		mpx_note(v, MPX_ST_REINJECT); /* its subflow is dead, or forgotten */
-	r->idx = mpx_sched_pick(c, now, stall_ns, v) & (MPX_SF_MAX - 1);
+	r->idx = mpx_sched_pick(c, v) & (MPX_SF_MAX - 1);
 }
 
 /* The server's acknowledgement, as a DSN. */
@@ -207,12 +220,19 @@ MPX_INLINE void mpx_s2c_held(const struct mpx_conn *c, const struct mpx_pkt *p,
 	h->sack = p->opts.sack;
 }
 
-/* Must the glue look for the server segment's place among the subflows
- * (mpx_s2c_place on each live one) before the scheduler has it? */
-MPX_INLINE int mpx_s2c_needs_place(const struct mpx_conn *c, const struct mpx_pkt *p)
+/*
+ * A server segment's first step: subflows stalled for stall_ns are
+ * declared dead (mpx_sched_reap). Returns whether the glue must then look
+ * for the segment's place among the live subflows (mpx_s2c_place on each)
+ * before the scheduler has it.
+ */
+MPX_INLINE int mpx_s2c_prepare(struct mpx_conn *c, const struct mpx_pkt *p, __u64 now,
+			       __u64 stall_ns, struct mpx_verdict *v)
 {
-	return mpx_s2c_is_retrans(c, p) ||
-	       (!p->plen && !(p->flags & MPX_TCP_FIN) && c->nsf > 1);
+	if (c->nsf < 2)
+		return mpx_s2c_is_retrans(c, p);
+	mpx_sched_reap(c, now, stall_ns, v);
+	return mpx_s2c_is_retrans(c, p) || (!p->plen && !(p->flags & MPX_TCP_FIN));
 }
 
 /*
