@@ -122,8 +122,7 @@ static __always_inline void place(struct mpx_conn *c, __u32 id, const struct mpx
 	struct place_ctx x = { .c = c, .p = p, .r = r, .id = id, .live = mpx_sf_live(c),
 			       .start = p->plen ? 0 : (__u32)c->s2c_pkts };
 
-	if (mpx_s2c_needs_place(c, p))
-		bpf_loop(MPX_SF_MAX, place_one, &x, 0);
+	bpf_loop(MPX_SF_MAX, place_one, &x, 0);
 }
 
 static __always_inline void server_segment(struct scratch *s, const struct mpx_config *cfg,
@@ -139,8 +138,9 @@ static __always_inline void server_segment(struct scratch *s, const struct mpx_c
 	r.idx = 0;
 	r.ssn = 0;
 	r.alloc = 1;
-	place(conn, id, p, &r);
-	mpx_s2c_route(conn, p, now, (__u64)cfg->stall_ms * 1000000ULL, &r, &s->v);
+	if (mpx_s2c_prepare(conn, p, now, (__u64)cfg->stall_ms * 1000000ULL, &s->v))
+		place(conn, id, p, &r);
+	mpx_s2c_route(conn, p, &r, &s->v);
 	sk.idx = r.idx;
 	sf = bpf_map_lookup_elem(&subflows, &sk);
 	if (!sf) {

@@ -203,6 +203,13 @@ static void join_ack(struct daemon *d, const struct mpx_punt *r, const struct mp
 	mpx_flow_key_of(&k, p, 1);
 	e = slot(&k, now, 0);
 	if (!e || p->ack != e->isn_g + 1) {
+		if (bpf_map_lookup_elem(d->maps.flows, &k, &f) == 0 && f.sf_idx) {
+			/* the client repeated its third ACK before this
+			 * subflow was in the maps (Linux does until the
+			 * gateway's ACK comes): the fast path answers it now */
+			replay_frame(d, r->data, r->len, r->ifindex);
+			return;
+		}
 		refuse(d, p, MPX_ST_JOIN_REJECTED, MPX_RST_MPTCP_ERR, "no_pending_syn");
 		return;
 	}

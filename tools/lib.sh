@@ -172,13 +172,8 @@ two_paths() {
 # wire_bytes: "up1 down1 up2 down2", bytes on the client's two links as the
 # wire namespace counts them (up = client to gateway)
 wire_bytes() {
-	local i r t out=""
-	for i in c1w c2w; do
-		r=$(on wire cat /sys/class/net/$i/statistics/rx_bytes)
-		t=$(on wire cat /sys/class/net/$i/statistics/tx_bytes)
-		out="$out $r $t"
-	done
-	echo $out
+	on wire sh -c 'cd /sys/class/net && echo $(cat c1w/statistics/rx_bytes \
+		c1w/statistics/tx_bytes c2w/statistics/rx_bytes c2w/statistics/tx_bytes)'
 }
 
 # path_shares PCT BEFORE AFTER: each path carried >= PCT% of each direction
@@ -197,4 +192,50 @@ for name, p1, p2 in (("up", d[0], d[2]), ("down", d[1], d[3])):
     ok = ok and s1 >= pct and s2 >= pct
 sys.exit(0 if ok else 1)
 PY
+}
+
+# wire_since FILE: what each wire_bytes counter moved since FILE was written
+wire_since() {
+	local a b
+	read -ra a <"$1"
+	read -ra b <<<"$(wire_bytes)"
+	echo $((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2])) $((b[3] - a[3]))
+}
+
+# moved BYTES FILE: both paths together carried BYTES one way or the
+# other since FILE (the faster direction: both are still under way)
+moved() {
+	local d
+	read -ra d <<<"$(wire_since "$2")"
+	[ $((d[0] + d[2])) -ge "$1" ] || [ $((d[1] + d[3])) -ge "$1" ]
+}
+
+# --- path faults ---------------------------------------------------------
+# On the wire, never on the gateway (its XDP program bypasses its own
+# nftables). path_fault PATH HOW [PERMILLE]: HOW = link (the client's link
+# goes down), drop (the path's bridge forwards nothing), loss (it drops
+# PERMILLE of 1000 frames at random, both ways). path_heal PATH undoes it.
+path_fault() {
+	case $2 in
+	link) on wire ip link set "c$1w" down ;;
+	drop) path_nft "$1" drop ;;
+	loss) path_nft "$1" "numgen random mod 1000 < $3 drop" ;;
+	*) die "path_fault: unknown fault $2" ;;
+	esac
+}
+
+path_nft() {
+	on wire nft -f - <<NFT
+table bridge mpx_path$1 {
+	chain faults {
+		type filter hook forward priority 0; policy accept;
+		iifname { "c$1w", "g$1w" } $2
+	}
+}
+NFT
+}
+
+path_heal() {
+	on wire ip link set "c$1w" up
+	on wire nft delete table bridge "mpx_path$1" 2>/dev/null || true
 }

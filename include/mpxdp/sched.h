@@ -56,28 +56,41 @@ MPX_CALLBACK mpx_sched_least(__u32 i, void *arg)
 }
 
 /*
- * The subflow for new server data: the current one for a burst of
- * MPX_BURST segments (so that the extent rings stay short), then the
- * non-backup subflow with the least unacknowledged data (a path that
- * delivers faster drains faster and so gets more); backup subflows only when
- * no other lives (RFC 8684 3.3.8). A subflow whose data has gone
- * unacknowledged for stall_ns while another is moving is declared dead:
- * its data comes back as the server retransmits, and goes elsewhere.
+ * A subflow whose data has gone unacknowledged for stall_ns while another
+ * is moving is declared dead: its data comes back as the server
+ * retransmits, and goes elsewhere. Asked for every server segment, not
+ * only new data: a server that has nothing new to send (its window full of
+ * the dead subflow's data) only retransmits, and those retransmissions
+ * went back to the dead subflow's bytes while it was still taken for live
+ * (found in testing: a download stopped when its initial path went down).
  */
-MPX_INLINE __u32 mpx_sched_pick(struct mpx_conn *c, __u64 now, __u64 stall_ns,
-				struct mpx_verdict *v)
+MPX_INLINE void mpx_sched_reap(struct mpx_conn *c, __u64 now, __u64 stall_ns,
+			       struct mpx_verdict *v)
 {
 	struct mpx_sched_ctx x = { .c = c, .now = now, .stall_ns = stall_ns,
-				   .live = mpx_sf_live(c), .best_in = 0xffffffff };
-	__u32 stalled, cur = c->sched_cur & (MPX_SF_MAX - 1);
+				   .live = mpx_sf_live(c) };
+	__u32 stalled;
 
 	MPX_LOOP(MPX_SF_MAX, mpx_sched_moving, &x);
 	stalled = x.moving ? x.live & ~x.moving : 0;
 	if (stalled) {
 		__sync_fetch_and_or(&c->sf_dead, stalled);
-		x.live &= ~stalled;
 		mpx_note(v, MPX_ST_SF_STALLED);
 	}
+}
+
+/*
+ * The subflow for new server data: the current one for a burst of
+ * MPX_BURST segments (so that the extent rings stay short), then the
+ * non-backup subflow with the least unacknowledged data (a path that
+ * delivers faster drains faster and so gets more); backup subflows only when
+ * no other lives (RFC 8684 3.3.8).
+ */
+MPX_INLINE __u32 mpx_sched_pick(struct mpx_conn *c, struct mpx_verdict *v)
+{
+	struct mpx_sched_ctx x = { .c = c, .live = mpx_sf_live(c), .best_in = 0xffffffff };
+	__u32 cur = c->sched_cur & (MPX_SF_MAX - 1);
+
 	x.cand = x.live & ~c->sf_backup;
 	if (!x.cand)
 		x.cand = x.live;
@@ -155,7 +168,7 @@ MPX_INLINE int mpx_sf_find_sent(const struct mpx_sf *sf, __u32 seq, __u32 len, _
  * New data goes to the scheduler's subflow; a retransmission to the subflow
  * bytes it first went out as, if that subflow lives (the glue finds those
  * with mpx_sf_find_sent); pure ACKs to a subflow whose acknowledgement
- * moved (the glue asks mpx_sf_wants_ack), else to the one the client spoke
+ * moved (the glue asks mpx_s2c_place), else to the one the client spoke
  * on last.
  */
 struct mpx_route {
@@ -170,8 +183,8 @@ MPX_INLINE int mpx_s2c_is_retrans(const struct mpx_conn *c, const struct mpx_pkt
 	return (p->plen || (p->flags & MPX_TCP_FIN)) && mpx_seq_before(p->seq, c->s_hi);
 }
 
-MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p, __u64 now,
-			      __u64 stall_ns, struct mpx_route *r, struct mpx_verdict *v)
+MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p,
+			      struct mpx_route *r, struct mpx_verdict *v)
 {
 	__u32 live = mpx_sf_live(c);
 
@@ -191,7 +204,7 @@ MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p, __u64
 	}
 	if (mpx_seq_before(p->seq, c->s_hi))
 		mpx_note(v, MPX_ST_REINJECT); /* its subflow is dead, or forgotten */
-	r->idx = mpx_sched_pick(c, now, stall_ns, v) & (MPX_SF_MAX - 1);
+	r->idx = mpx_sched_pick(c, v) & (MPX_SF_MAX - 1);
 }
 
 /* The server's acknowledgement, as a DSN. */
@@ -200,20 +213,29 @@ MPX_INLINE __u64 mpx_s2c_data_ack(const struct mpx_conn *c, const struct mpx_pkt
 	return mpx_widen(c->c2s_ref, (__u32)(c->idsn_c + 1) + (p->ack - c->c_seq0));
 }
 
-/*
- * Does a server ACK (data-level dack) have news for sf's client? Its
- * subflow acknowledgement moved past the last one it was sent.
- */
-MPX_INLINE int mpx_sf_wants_ack(struct mpx_sf *sf, __u64 dack)
+/* What a server segment says the server holds of the client's data. */
+MPX_INLINE void mpx_s2c_held(const struct mpx_conn *c, const struct mpx_pkt *p,
+			     struct mpx_held *h)
 {
-	return mpx_sf_acked(sf, dack) != sf->ack_sent;
+	h->dack = mpx_s2c_data_ack(c, p);
+	h->delta = c->c_seq0 - (__u32)(c->idsn_c + 1);
+	h->n = (p->opts.has & MPX_HAS_SACK) ? p->opts.sack_n : 0;
+	h->sack = p->opts.sack;
 }
 
-/* Must the glue look for the server segment's place among the subflows
- * (mpx_s2c_place on each live one) before the scheduler has it? */
-MPX_INLINE int mpx_s2c_needs_place(const struct mpx_conn *c, const struct mpx_pkt *p)
+/*
+ * A server segment's first step: subflows stalled for stall_ns are
+ * declared dead (mpx_sched_reap). Returns whether the glue must then look
+ * for the segment's place among the live subflows (mpx_s2c_place on each)
+ * before the scheduler has it.
+ */
+MPX_INLINE int mpx_s2c_prepare(struct mpx_conn *c, const struct mpx_pkt *p, __u64 now,
+			       __u64 stall_ns, struct mpx_verdict *v)
 {
-	return c->nsf > 1 && (mpx_s2c_is_retrans(c, p) || (!p->plen && !(p->flags & MPX_TCP_FIN)));
+	if (c->nsf < 2)
+		return 0; /* one subflow: the server's numbers, nothing to place */
+	mpx_sched_reap(c, now, stall_ns, v);
+	return mpx_s2c_is_retrans(c, p) || (!p->plen && !(p->flags & MPX_TCP_FIN));
 }
 
 /*
@@ -226,12 +248,18 @@ MPX_INLINE int mpx_s2c_place(struct mpx_sf *sf, __u32 i, const struct mpx_conn *
 			     const struct mpx_pkt *p, struct mpx_route *r)
 {
 	__u32 fin = !!(p->flags & MPX_TCP_FIN);
+	struct mpx_held h;
 
-	/* data is found by its own bytes: a FIN took a subflow byte after
-	 * them only when no other subflow lived (mpx_s2c) */
-	if (!p->plen && !fin ? !mpx_sf_wants_ack(sf, mpx_s2c_data_ack(c, p)) :
-			       !mpx_sf_find_sent(sf, p->seq, p->plen ? p->plen : fin, &r->ssn))
+	if (!p->plen && !fin) {
+		/* a pure ACK: does it move sf's acknowledgement? */
+		mpx_s2c_held(c, p, &h);
+		if (mpx_sf_acked(sf, &h) == sf->ack_sent)
+			return 0;
+	} else if (!mpx_sf_find_sent(sf, p->seq, p->plen ? p->plen : fin, &r->ssn)) {
+		/* (data is found by its own bytes: a FIN took a subflow byte
+		 * after them only when no other subflow lived, see mpx_s2c) */
 		return 0;
+	}
 	r->idx = i;
 	r->alloc = 0;
 	return 1;

@@ -432,7 +432,8 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 {
 	__u8 opt[MPX_DSS_ROOM];
 	__u32 set = 0, olen, ssn = 0, seq, idx = sf->idx & (MPX_SF_MAX - 1);
-	__u64 dsn = 0, data_ack;
+	struct mpx_held held;
+	__u64 dsn = 0;
 	__u16 dlen = 0, csum = 0;
 	int fin = !!(p->flags & MPX_TCP_FIN), with_map, sub_fin;
 
@@ -475,8 +476,8 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 	if (p->opts.has & MPX_HAS_TS)
 		c->s_tsval = p->opts.tsval;
 	c->s_ack = p->ack;
-	data_ack = mpx_s2c_data_ack(c, p);
-	tx->ack = mpx_sf_acked(sf, data_ack);
+	mpx_s2c_held(c, p, &held);
+	tx->ack = mpx_sf_acked(sf, &held);
 	sf->ack_sent = tx->ack;
 	if ((c->state & MPX_CS_C_DATAFIN) && p->ack == c->c_fin_seq + 1)
 		set |= MPX_CS_C_FIN_ACKED;
@@ -525,7 +526,7 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 	}
 	tx->seq = seq;
 	tx->flags = (tx->flags & ~MPX_TCP_FIN) | (sub_fin ? MPX_TCP_FIN : 0);
-	olen = mpx_build_dss(opt, data_ack, with_map, dsn, ssn, dlen, fin,
+	olen = mpx_build_dss(opt, held.dack, with_map, dsn, ssn, dlen, fin,
 			     c->flags & MPX_CF_CSUM, csum);
 
 	/* The server's SACK blocks are in its own space (the client's data

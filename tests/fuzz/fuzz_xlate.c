@@ -428,7 +428,7 @@ static void server(struct gw *g, const struct seg *s)
 		before = *g;
 		struct mpx_route r = { .alloc = 1 };
 
-		mpx_s2c_route(&g->c, p, g->now, 0, &r, &v);
+		mpx_s2c_route(&g->c, p, &r, &v);
 		mpx_s2c(&g->c, &g->sf, p, &r, &tx, &v, g->now);
 		check_conn(&before, g);
 		check_s2c(g, s, &tx, &v);

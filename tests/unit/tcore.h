@@ -84,11 +84,11 @@ static inline void s2c_multi(struct mpx_conn *c, struct mpx_sf **sfs, int n,
 {
 	struct mpx_route r = { .alloc = 1 };
 
-	if (mpx_s2c_needs_place(c, p))
+	if (mpx_s2c_prepare(c, p, now, stall_ns, v))
 		for (int i = 0; i < n; i++)
 			if ((mpx_sf_live(c) & (1u << i)) && mpx_s2c_place(sfs[i], i, c, p, &r))
 				break;
-	mpx_s2c_route(c, p, now, stall_ns, &r, v);
+	mpx_s2c_route(c, p, &r, v);
 	mpx_s2c(c, sfs[r.idx < (uint32_t)n ? r.idx : 0], p, &r, tx, v, now);
 }
 

@@ -50,9 +50,10 @@ static void c_data(struct env *e, uint32_t seq, uint64_t dsn, int plen, struct m
 	cr_assert_eq(v->act, MPX_ACT_FWD, "seq %#x dsn %#llx: %s", seq, (unsigned long long)dsn, evs(v));
 }
 
-/* The server's pure ACK with acknowledgement number ack (server space);
- * returns the subflow acknowledgement toward the client. */
-static uint32_t s_ack(struct env *e, uint32_t ack, struct ref_dss *d)
+/* The server's pure ACK with acknowledgement number ack (server space)
+ * and, when sr != sl, one SACK block [sl, sr); returns the subflow
+ * acknowledgement toward the client. */
+static uint32_t s_ack_sack(struct env *e, uint32_t ack, uint32_t sl, uint32_t sr, struct ref_dss *d)
 {
 	struct mpx_pkt p;
 	struct mpx_tx tx;
@@ -61,12 +62,21 @@ static uint32_t s_ack(struct env *e, uint32_t ack, struct ref_dss *d)
 	uint8_t o[40];
 	int n = o_ts(o, 77, 1);
 
+	if (sr != sl) {
+		n += o_sack(o + n, 1, &sl);
+		wbe32(o + n - 4, sr);
+	}
 	seg(e, &p, 0, e->c.s_nxt, ack, MPX_TCP_ACK, o, n, 0);
 	run_s2c(e, &p, &tx, &v, d ? d : &dd);
 	cr_assert_eq(v.act, MPX_ACT_FWD, "%s", evs(&v));
 	cr_expect_eq(e->sf.ack, tx.ack, "sf->ack is the acknowledgement sent");
 	emit_check(e, &p, &tx);
 	return tx.ack;
+}
+
+static uint32_t s_ack(struct env *e, uint32_t ack, struct ref_dss *d)
+{
+	return s_ack_sack(e, ack, 0, 0, d);
 }
 
 /* server-side sequence number of client DSN d */
@@ -216,6 +226,44 @@ Test(subflow, losses_beyond_gateway_become_duplicate_acks)
 	cr_expect_eq(s_ack(&e, c0 + 900, NULL), c0 + 900, "duplicate");
 	cr_expect_eq(s_ack(&e, c0 + 1650, NULL), c0 + 1650, "in the middle of a segment");
 	cr_expect_eq(s_ack(&e, c0 + 1900, NULL), c0 + 1900);
+}
+
+/*
+ * Data lost with another subflow (its path died) leaves a hole in the
+ * server's space. This subflow's bytes beyond the hole are acknowledged
+ * as far as the server SACKs their data: the client reinjects the lost
+ * data only on a subflow with nothing outstanding, so a subflow waiting
+ * for the hole to be filled waited forever (t_failover's upload stopped).
+ * A hole of this subflow's own still holds its acknowledgement back.
+ */
+Test(subflow, data_beyond_a_hole_acknowledged_as_sacked)
+{
+	struct env e;
+	struct mpx_tx tx;
+	struct mpx_verdict v;
+	struct ref_dss d;
+	const uint64_t idsn_c = 0xfffffffffffffc00ull, d0 = idsn_c + 1;
+	const uint32_t c0 = 0xfffffff0u, s0 = 77;
+
+	env_init(&e, idsn_c, 0x2000, c0, s0, 0);
+	/* DSNs 0..999 went out on another subflow and were lost; this one
+	 * carries 1000..1299, three mappings */
+	for (uint32_t k = 0; k < 3; k++)
+		c_data(&e, c0 + 100 * k, d0 + 1000 + 100 * k, 100, &tx, &v);
+	cr_expect_eq(s_ack(&e, srv(&e, d0), NULL), c0, "nothing held yet");
+	cr_expect_eq(s_ack_sack(&e, srv(&e, d0), srv(&e, d0 + 1000), srv(&e, d0 + 1150), &d), c0 + 150,
+		     "as far as the SACK block goes");
+	cr_expect_eq(d.data_ack, d0, "the DATA_ACK stays the server's");
+	/* 1150..1199 lost on this subflow: a block beyond it moves nothing */
+	cr_expect_eq(s_ack_sack(&e, srv(&e, d0), srv(&e, d0 + 1200), srv(&e, d0 + 1300), NULL), c0 + 150);
+	/* retransmitted: the server's block grows over it, and beyond what
+	 * the client sent on the subflow (that is not acknowledged) */
+	c_data(&e, c0 + 150, d0 + 1150, 50, &tx, &v);
+	cr_expect_eq(s_ack_sack(&e, srv(&e, d0), srv(&e, d0 + 1000), srv(&e, d0 + 5000), NULL), c0 + 300);
+	/* the lost data reinjected here: acknowledged once the server has it */
+	c_data(&e, c0 + 300, d0, 1000, &tx, &v);
+	cr_expect_eq(s_ack_sack(&e, srv(&e, d0), srv(&e, d0 + 1000), srv(&e, d0 + 1300), NULL), c0 + 300);
+	cr_expect_eq(s_ack(&e, srv(&e, d0 + 1300), NULL), c0 + 1300);
 }
 
 /* The subflow acknowledgement never moves back (a reordered, older ACK of
