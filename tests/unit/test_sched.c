@@ -49,7 +49,7 @@ static int on_second(const struct mpx_tx *tx)
  * data has gone unacknowledged for the stall time while the other subflow
  * moves, it is dead, and the next retransmission goes to the other one as
  * new bytes. Declaring subflows dead only when new data was scheduled left
- * every retransmission on the dead path (t_failover's download stopped).
+ * every retransmission on the dead path (x_failover's download stopped).
  */
 Test(sched, retransmission_leaves_a_stalled_subflow)
 {

@@ -233,7 +233,7 @@ Test(subflow, losses_beyond_gateway_become_duplicate_acks)
  * server's space. This subflow's bytes beyond the hole are acknowledged
  * as far as the server SACKs their data: the client reinjects the lost
  * data only on a subflow with nothing outstanding, so a subflow waiting
- * for the hole to be filled waited forever (t_failover's upload stopped).
+ * for the hole to be filled waited forever (x_failover's upload stopped).
  * A hole of this subflow's own still holds its acknowledgement back.
  */
 Test(subflow, data_beyond_a_hole_acknowledged_as_sacked)
