@@ -188,7 +188,8 @@ MPX_INLINE void mpx_s2c_route(struct mpx_conn *c, const struct mpx_pkt *p,
 {
 	__u32 live = mpx_sf_live(c);
 
-	if (p->flags & MPX_TCP_SYN) {
+	if ((p->flags & MPX_TCP_SYN) || c->nsf < 2) {
+		/* (one subflow: its bytes are the server's, see mpx_s2c) */
 		r->idx = 0;
 		r->alloc = 0;
 		return;
@@ -232,7 +233,7 @@ MPX_INLINE int mpx_s2c_prepare(struct mpx_conn *c, const struct mpx_pkt *p, __u6
 			       __u64 stall_ns, struct mpx_verdict *v)
 {
 	if (c->nsf < 2)
-		return mpx_s2c_is_retrans(c, p);
+		return 0; /* one subflow: the server's numbers, nothing to place */
 	mpx_sched_reap(c, now, stall_ns, v);
 	return mpx_s2c_is_retrans(c, p) || (!p->plen && !(p->flags & MPX_TCP_FIN));
 }

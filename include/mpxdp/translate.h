@@ -486,7 +486,13 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 	 * lives: the client closes the others itself */
 	sub_fin = fin && !(mpx_sf_live(c) & ~(1u << idx));
 	with_map = p->plen || fin;
-	seq = (r->alloc || !with_map) ? c->sf_snd_nxt[idx] : r->ssn;
+	/* Until a second subflow joins, the initial subflow's bytes are the
+	 * server's one for one, whatever the server retransmits or collapses;
+	 * the bytes are counted out from then on (mpx_s2c_route). */
+	if (c->nsf < 2)
+		seq = p->seq;
+	else
+		seq = (r->alloc || !with_map) ? c->sf_snd_nxt[idx] : r->ssn;
 	if (with_map) {
 		__u32 used = p->plen + sub_fin;
 
@@ -494,6 +500,10 @@ MPX_INLINE void mpx_s2c(struct mpx_conn *c, struct mpx_sf *sf, const struct mpx_
 			seq = __sync_fetch_and_add(&c->sf_snd_nxt[idx], used);
 			if (seq == c->sf_snd_una[idx])
 				c->sf_una_ns[idx] = now; /* its clock starts with data */
+			mpx_sf_note_sent(sf, p->seq, seq, used);
+		} else if (c->nsf < 2) {
+			if (mpx_seq_after(seq + used, c->sf_snd_nxt[0]))
+				c->sf_snd_nxt[0] = seq + used;
 			mpx_sf_note_sent(sf, p->seq, seq, used);
 		}
 		if (mpx_seq_after(p->seq + p->plen + fin, c->s_hi))
