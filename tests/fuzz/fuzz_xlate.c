@@ -291,6 +291,7 @@ static void c2s(struct gw *g, const struct seg *s, struct mpx_tx *tx, struct mpx
 		before.c.sf_snd_una[0] = g->c.sf_snd_una[0];
 		before.c.sf_una_ns[0] = g->c.sf_una_ns[0];
 		before.c.sf_dead = g->c.sf_dead;
+		before.c.sf_gone = g->c.sf_gone; /* a REMOVE_ADDR naming it */
 		before.sf.dupacks = g->sf.dupacks;
 		before.sf.c_tsval = g->sf.c_tsval;
 		CHECK(!memcmp(&before.c, &g->c, sizeof(g->c)) &&
