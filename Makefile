@@ -85,7 +85,7 @@ $(B)/tools/mpxdp/%.o: tools/mpxdp/%.c $(wildcard tools/mpxdp/*.h) $(LIB_H) $(COR
 $(B)/mpxdp: $(CLI_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/peer/%: tests/peer/%.c $(CORE_H) | $(DEPS_STAMP)
+$(B)/peer/%: tests/peer/%.c $(wildcard tests/peer/*.h) $(CORE_H) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -lssl -lcrypto -lpthread
 

@@ -50,6 +50,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "peer.h"
 
 #define MAX_COUNT 10000000ull
 #define TCP_HDR 20
@@ -73,14 +74,6 @@ static uint64_t rnd64(void)
 static uint32_t rnd32(void)
 {
 	return (uint32_t)(rnd64() >> 32);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void usage(FILE *f)
@@ -111,21 +104,6 @@ static void die(int code, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(code);
-}
-
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 static bool parse_token(const char *s, uint32_t *out)

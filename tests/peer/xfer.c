@@ -65,6 +65,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include "peer.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -108,14 +109,6 @@ static EVP_MD *sha256_md; /* fetched once: implicit fetches are slow */
 
 /* ------------------------------------------------------------------ utils */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void die_usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -156,21 +149,6 @@ static bool parse_size(const char *s, uint64_t *out)
 	if (v && mul > UINT64_MAX / v)
 		return false;
 	*out = (uint64_t)v * mul;
-	return true;
-}
-
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || v > max)
-		return false;
-	*out = v;
 	return true;
 }
 
